@@ -1,0 +1,111 @@
+"""The database for this driver: SQLAlchemy's async engine on asyncpg, and one session per request."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import URL, make_url, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from .errors import Failure, failure_for_sqlstate
+from .settings import Settings
+
+MIGRATE_COMMAND = ("alembic", "upgrade", "head")
+
+
+def engine_url(settings: Settings) -> URL:
+    return make_url(settings.postgres_url()).set(drivername="postgresql+asyncpg")
+
+
+def connect_args(settings: Settings) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout,
+        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
+        "server_settings": {
+            "statement_timeout": str(round(settings.db_statement_timeout * 1000)),
+            "application_name": "{{ cookiecutter.project_slug }}",
+        },
+    }
+    if settings.db_pgbouncer:
+        # Transaction pooling hands each transaction a different server connection: no named
+        # prepared statement may outlive it, and none may collide with another client's.
+        args["statement_cache_size"] = 0
+        args["prepared_statement_cache_size"] = 0
+        args["prepared_statement_name_func"] = lambda: f"__asyncpg_{uuid.uuid4()}__"
+    return args
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        engine_url(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed to a request
+        connect_args=connect_args(settings),
+    )
+
+
+class Database:
+    """The engine and the session factory the app and its background tasks share."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # expire_on_commit=False: objects stay readable after commit without another round trip.
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def pool_status(self) -> dict[str, int]:
+        pool: Any = self.engine.pool
+        return {"size": pool.size(), "checked_out": pool.checkedout(), "overflow": pool.overflow()}
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    engine = create_engine(settings)
+    try:
+        yield Database(engine)
+    finally:
+        await engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def get_db(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    async with database.sessionmaker() as session:
+        yield session
+
+
+# scope="function": the session (and its connection) goes back to the pool before the response is
+# sent, not after; at the default scope a slow client holds a connection for its whole download.
+SessionDep = Annotated[AsyncSession, Depends(get_db, scope="function")]
+
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError)
+
+
+def sqlstate(error: BaseException) -> str | None:
+    return getattr(getattr(error, "orig", None), "sqlstate", None)
+
+
+def classify(error: Exception) -> tuple[Failure | None, str | None]:
+    if isinstance(error, sa_exc.TimeoutError):  # no free connection within pool_timeout
+        return Failure.BUSY, None
+    if isinstance(error, OSError):  # the server is not there (refused, unreachable, connect timeout)
+        return Failure.UNAVAILABLE, None
+    state = sqlstate(error)
+    failure = failure_for_sqlstate(state)
+    if failure is None and isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        failure = Failure.UNAVAILABLE
+    return failure, state

@@ -1,0 +1,132 @@
+"""Data access, written for SQLAlchemy's async session; routes call these and nothing lower."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from . import schemas
+from .db import Database, sqlstate
+from .errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
+from .models import Account, AuditEvent, Item, Transfer
+
+
+def _item_name_taken(error: IntegrityError) -> Conflict | None:
+    if sqlstate(error) == UNIQUE_VIOLATION:
+        return Conflict("An item with that name already exists.")
+    return None
+
+
+async def create_item(session: AsyncSession, data: schemas.ItemCreate) -> Item:
+    item = Item(**data.model_dump())
+    try:
+        async with session.begin():
+            session.add(item)
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+    return item
+
+
+async def create_items(session: AsyncSession, data: Sequence[schemas.ItemCreate]) -> Sequence[Item]:
+    """All or nothing, in batched multi-row INSERT ... RETURNING statements, not one per item."""
+    rows = [entry.model_dump() for entry in data]
+    try:
+        async with session.begin():
+            result = await session.scalars(insert(Item).returning(Item, sort_by_parameter_order=True), rows)
+            return result.all()
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+
+
+async def get_item(session: AsyncSession, item_id: int) -> Item:
+    item = await session.get(Item, item_id)
+    if item is None:
+        raise NotFound("Item not found.")
+    return item
+
+
+async def list_items(session: AsyncSession, *, limit: int, offset: int) -> Sequence[Item]:
+    result = await session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset))
+    return result.all()
+
+
+async def update_item(session: AsyncSession, item_id: int, changes: dict[str, Any]) -> Item:
+    try:
+        async with session.begin():
+            item = await session.get(Item, item_id, with_for_update=True)
+            if item is None:
+                raise NotFound("Item not found.")
+            for field, value in changes.items():
+                setattr(item, field, value)
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+    return item
+
+
+async def delete_item(session: AsyncSession, item_id: int) -> None:
+    async with session.begin():
+        deleted = await session.scalar(delete(Item).where(Item.id == item_id).returning(Item.id))
+    if deleted is None:
+        raise NotFound("Item not found.")
+
+
+async def create_account(session: AsyncSession, data: schemas.AccountCreate) -> Account:
+    account = Account(**data.model_dump())
+    async with session.begin():
+        session.add(account)
+    return account
+
+
+async def get_account(session: AsyncSession, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("Account not found.")
+    return account
+
+
+async def transfer(session: AsyncSession, data: schemas.TransferCreate) -> Transfer:
+    """Move money in one transaction; both rows are locked in id order, so two opposite transfers
+    queue behind each other instead of deadlocking."""
+    async with session.begin():
+        locked = await session.scalars(
+            select(Account)
+            .where(Account.id.in_([data.from_account_id, data.to_account_id]))
+            .order_by(Account.id)
+            .with_for_update()
+        )
+        accounts = {account.id: account for account in locked}
+        source, target = accounts.get(data.from_account_id), accounts.get(data.to_account_id)
+        if source is None or target is None:
+            raise NotFound("Account not found.")
+        if source.balance_cents < data.amount_cents:
+            raise InsufficientFunds("The source account's balance is too low.")
+        source.balance_cents -= data.amount_cents
+        target.balance_cents += data.amount_cents
+        record = Transfer(**data.model_dump())
+        session.add(record)
+    return record
+
+
+async def list_transfers(
+    session: AsyncSession, account_id: int, *, limit: int, offset: int
+) -> Sequence[Transfer]:
+    """Newest first, with both accounts loaded in the same query: two queries for any page size."""
+    await get_account(session, account_id)
+    result = await session.scalars(
+        select(Transfer)
+        .where(or_(Transfer.from_account_id == account_id, Transfer.to_account_id == account_id))
+        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
+        .order_by(Transfer.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return result.all()
+
+
+async def record_audit(database: Database, action: str, subject_id: int) -> None:
+    """Runs after the response as a background task, so it opens a session of its own."""
+    async with database.sessionmaker() as session, session.begin():
+        session.add(AuditEvent(action=action, subject_id=subject_id))

@@ -1,0 +1,223 @@
+"""Fixtures for SQLAlchemy async on asyncpg: a migrated test database and per-test rollback."""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, make_url, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from {{ cookiecutter.package_name }}.db import Database, engine_url
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .postgres import database_name, test_server_url, with_database
+from .protocols import CountQueries, Sql
+
+pytest_plugins = ["tests.guards"]
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def test_settings(url: str) -> Settings:
+    return Settings(_env_file=None, environment="test", database_url=url)
+
+
+def async_url(url: str) -> str:
+    return engine_url(test_settings(url)).render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def server_admin(url: str) -> AsyncIterator[AsyncConnection]:
+    """An autocommit connection to the server's maintenance database, for CREATE/DROP DATABASE."""
+    engine = create_async_engine(
+        async_url(with_database(url, "postgres")), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        async with engine.connect() as connection:
+            yield connection
+    finally:
+        await engine.dispose()
+
+
+async def create_database(url: str) -> None:
+    name = database_name(url)
+    async with server_admin(url) as admin:
+        exists = await admin.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            await admin.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+def alembic_config(url: str) -> Config:
+    config = Config("alembic.ini")
+    config.attributes["url"] = make_url(async_url(url))
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def rows(result: Any) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in result] if result.returns_rows else []
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with test_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> str:
+    """The test database, created if missing and migrated to head once per run."""
+    await create_database(server_url)
+    await asyncio.to_thread(command.upgrade, alembic_config(server_url), "head")
+    return server_url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def connection(app: FastAPI) -> AsyncIterator[AsyncConnection]:
+    """A transaction around the whole test, rolled back at the end. The app's sessions (background
+    tasks' too) join it through SAVEPOINTs, so app code may commit and roll back freely."""
+    database: Database = app.state.database
+    own_sessionmaker = database.sessionmaker
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        database.sessionmaker = async_sessionmaker(
+            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield connection
+        finally:
+            database.sessionmaker = own_sessionmaker
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def client(app: FastAPI, connection: AsyncConnection) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def sql(connection: AsyncConnection) -> Sql:
+    """SQL inside the test's transaction: it sees what the app wrote during the test."""
+
+    async def run(statement: str) -> list[tuple[Any, ...]]:
+        return rows(await connection.execute(text(statement)))
+
+    return run
+
+
+@pytest.fixture
+def count_queries(app: FastAPI) -> CountQueries:
+    engine: AsyncEngine = app.state.database.engine
+
+    class Counter:
+        """Counts the statements the app sends; the test's own SAVEPOINTs are not the app's."""
+
+        count = 0
+
+        def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
+            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                self.count += 1
+
+    @contextmanager
+    def counting() -> Iterator[Counter]:
+        counter = Counter()
+        event.listen(engine.sync_engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+@pytest.fixture(scope="session")
+async def observer(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(async_url(database_url), isolation_level="AUTOCOMMIT", pool_size=1)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def live_sql(observer: AsyncEngine) -> Sql:
+    """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
+
+    async def run(statement: str) -> list[tuple[Any, ...]]:
+        async with observer.connect() as connection:
+            return rows(await connection.execute(text(statement)))
+
+    return run
+
+
+@pytest.fixture
+async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """A client for an app with its own pool and real commits, for tests that need concurrency;
+    they must delete what they create."""
+    application = create_app(settings)
+    async with (
+        LifespanManager(application),
+        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
+    ):
+        yield http
+
+
+class AlembicMigrator:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.config = alembic_config(url)
+
+    async def upgrade(self) -> None:
+        await asyncio.to_thread(command.upgrade, self.config, "head")
+
+    async def downgrade(self) -> None:
+        await asyncio.to_thread(command.downgrade, self.config, "base")
+
+    async def drift(self) -> list[str]:
+        try:
+            await asyncio.to_thread(command.check, self.config)
+        except Exception as error:  # AutogenerateDiffsDetected, listing each difference
+            return [str(error)]
+        return []
+
+    async def tables(self) -> set[str]:
+        engine = create_async_engine(async_url(self.url), poolclass=NullPool)
+        try:
+            async with engine.connect() as connection:
+                names = await connection.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                )
+                return set(names)
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture
+async def migrator(database_url: str) -> AsyncIterator[AlembicMigrator]:
+    name = f"{database_name(database_url)}_migrations"
+    async with server_admin(database_url) as admin:
+        await admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.execute(text(f'CREATE DATABASE "{name}"'))
+    yield AlembicMigrator(with_database(database_url, name))
+    async with server_admin(database_url) as admin:
+        await admin.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -1,0 +1,37 @@
+"""Accounts, transfers between them, and each account's transfer history."""
+
+from fastapi import APIRouter, BackgroundTasks, status
+
+from .. import repository, schemas
+from ..db import DatabaseDep, SessionDep
+from .params import AccountId, Limit, Offset
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED)
+async def create_account(body: schemas.AccountCreate, session: SessionDep) -> schemas.Account:
+    return schemas.Account.model_validate(await repository.create_account(session, body))
+
+
+@router.get("/accounts/{account_id}")
+async def get_account(account_id: AccountId, session: SessionDep) -> schemas.Account:
+    return schemas.Account.model_validate(await repository.get_account(session, account_id))
+
+
+@router.get("/accounts/{account_id}/transfers")
+async def list_transfers(
+    account_id: AccountId, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> list[schemas.TransferDetail]:
+    transfers = await repository.list_transfers(session, account_id, limit=limit, offset=offset)
+    return [schemas.TransferDetail.model_validate(transfer) for transfer in transfers]
+
+
+@router.post("/transfers", status_code=status.HTTP_201_CREATED)
+async def create_transfer(
+    body: schemas.TransferCreate, session: SessionDep, database: DatabaseDep, background: BackgroundTasks
+) -> schemas.Transfer:
+    transfer = schemas.Transfer.model_validate(await repository.transfer(session, body))
+    # After the response, in a session of its own: the request's session is closed by then.
+    background.add_task(repository.record_audit, database, "transfer.created", transfer.id)
+    return transfer

@@ -1,0 +1,15 @@
+"""Request dependencies that do not depend on the database driver."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ..settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,107 @@
+"""What a failure means to a client: domain errors and database failures become JSON HTTP errors."""
+
+import enum
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "1"
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class InsufficientFunds(Conflict):
+    code = "insufficient_funds"
+
+
+class Failure(enum.Enum):
+    """A database failure a client can act on, whatever driver raised it."""
+
+    TIMEOUT = (504, "database_timeout", "The database did not answer in time.")
+    UNAVAILABLE = (503, "database_unavailable", "The database is unavailable; retry shortly.")
+    BUSY = (503, "database_busy", "All database connections are busy; retry shortly.")
+    CONFLICT = (409, "conflict", "The request conflicts with existing data.")
+
+    def __init__(self, status_code: int, code: str, detail: str) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.detail = detail
+
+
+# SQLSTATE codes (PostgreSQL appendix A) by what they mean to the client.
+SQLSTATE_FAILURES = {
+    "57014": Failure.TIMEOUT,  # query_canceled: statement_timeout
+    "23505": Failure.CONFLICT,  # unique_violation
+    "40001": Failure.BUSY,  # serialization_failure
+    "40P01": Failure.BUSY,  # deadlock_detected
+    "53300": Failure.UNAVAILABLE,  # too_many_connections
+    "57P01": Failure.UNAVAILABLE,  # admin_shutdown
+    "57P02": Failure.UNAVAILABLE,  # crash_shutdown
+    "57P03": Failure.UNAVAILABLE,  # cannot_connect_now
+}
+UNIQUE_VIOLATION = "23505"
+
+
+def failure_for_sqlstate(sqlstate: str | None) -> Failure | None:
+    if sqlstate is None:
+        return None
+    if sqlstate.startswith("08"):  # connection_exception class
+        return Failure.UNAVAILABLE
+    return SQLSTATE_FAILURES.get(sqlstate)
+
+
+def error_body(code: str, detail: str) -> dict[str, str]:
+    return {"code": code, "detail": detail}
+
+
+def install(
+    app: FastAPI,
+    driver_errors: tuple[type[Exception], ...],
+    classify: Callable[[Exception], tuple[Failure | None, str | None]],
+) -> None:
+    """Register the handlers; `classify` is the driver's reading of its own exceptions."""
+
+    async def app_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status_code)
+
+    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+        failure, sqlstate = classify(exc)
+        # Logged once, by class and sqlstate: the message may hold parameters or a URL.
+        logger.warning("database failure %s (%s, sqlstate=%s)", failure, type(exc).__name__, sqlstate)
+        if failure is None:
+            return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
+        headers = {"Retry-After": RETRY_AFTER_SECONDS} if failure.status_code == 503 else None
+        return JSONResponse(
+            error_body(failure.code, failure.detail), status_code=failure.status_code, headers=headers
+        )
+
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
+
+    app.add_exception_handler(AppError, app_error)
+    for error_type in driver_errors:
+        app.add_exception_handler(error_type, database_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,44 @@
+"""The application factory: routes, error handlers, and a lifespan that owns the database."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from . import api, db, errors
+from .settings import Settings, SettingsError, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; nothing connects until the lifespan starts.
+
+    Serve with `uvicorn <package>.main:create_app --factory`.
+    """
+    if settings is None:
+        try:
+            settings = get_settings()
+            settings.postgres_url()
+        except SettingsError as error:
+            raise SystemExit(f"error: {error}") from None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with db.open_database(settings) as database:
+            app.state.database = database
+            yield
+
+    logging.getLogger(__package__).setLevel(settings.log_level)
+    app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app, db.DRIVER_ERRORS, db.classify)
+    app.include_router(api.router)
+    if settings.cors_origins:  # closed unless origins are listed
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Content-Type"],
+        )
+    return app

@@ -1,0 +1,72 @@
+"""Configuration from the environment (and .env): every knob the service has, validated at start."""
+
+from functools import lru_cache
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    # A secret so the URL's password never shows in a repr, a log line or an error.
+    database_url: SecretStr | None = None
+    db_pool_size: int = Field(10, ge=1, le=500)
+    db_max_overflow: int = Field(5, ge=0, le=500)
+    db_pool_timeout: float = Field(5.0, gt=0, le=300, description="seconds to wait for a free connection")
+    db_statement_timeout: float = Field(10.0, gt=0, le=3600, description="seconds one statement may run")
+    db_connect_timeout: float = Field(5.0, gt=0, le=300)
+    db_pgbouncer: bool = Field(False, description="behind PgBouncer in transaction mode")
+    ready_timeout: float = Field(2.0, gt=0, le=60, description="seconds /health/ready waits for the database")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    secret_key: SecretStr | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not url.get_secret_value().startswith(POSTGRES_SCHEMES):
+            raise ValueError("must start with postgresql://")
+        return url
+
+    @model_validator(mode="after")
+    def _production_needs_everything(self) -> Self:
+        if self.environment == "production":
+            if self.database_url is None:
+                raise ValueError("DATABASE_URL is required in production")
+            if self.secret_key is None or self.secret_key.get_secret_value() == "change-me":
+                raise ValueError("SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def pool_capacity(self) -> int:
+        return self.db_pool_size + self.db_max_overflow
+
+    def postgres_url(self) -> str:
+        """The plain postgresql:// URL; each driver adapts it to its own scheme."""
+        if self.database_url is None:
+            raise SettingsError("DATABASE_URL is not set (`uv run dev` starts a local database)")
+        url = self.database_url.get_secret_value()
+        return "postgresql://" + url.split("://", 1)[1]
+
+
+class SettingsError(Exception):
+    """A configuration the service cannot start with; the message is one line for the operator."""
+
+
+def describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = "_".join(str(part) for part in first["loc"]).upper() or "settings"
+    return f"invalid setting {name}: {first['msg']}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(describe(error)) from None

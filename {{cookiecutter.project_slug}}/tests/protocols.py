@@ -1,0 +1,28 @@
+"""The fixtures every driver's conftest provides, as types: the contract tests see only these."""
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+
+class QueryCounter(Protocol):
+    count: int
+
+
+# Runs one SQL statement and returns its rows as tuples.
+Sql = Callable[[str], Awaitable[list[tuple[Any, ...]]]]
+CountQueries = Callable[[], AbstractContextManager[QueryCounter]]
+
+
+class Migrator(Protocol):
+    """Migrations applied the way a user applies them, to a scratch database of their own."""
+
+    async def upgrade(self) -> None: ...
+
+    async def downgrade(self) -> None: ...
+
+    async def drift(self) -> list[str]:
+        """Differences between the models and the migrated schema; empty when they match."""
+        ...
+
+    async def tables(self) -> set[str]: ...

@@ -1,0 +1,51 @@
+"""Many transfers at once, on committed data: money is neither created nor destroyed."""
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+
+from .protocols import Sql
+
+ACCOUNTS = 4
+OPENING_CENTS = 10_000
+TRANSFERS = 200
+
+
+@pytest.fixture
+async def accounts(live_client: AsyncClient, live_sql: Sql) -> AsyncIterator[list[int]]:
+    ids = []
+    for n in range(ACCOUNTS):
+        body = {"owner": f"c{n}", "balance_cents": OPENING_CENTS}
+        response = await live_client.post("/accounts", json=body)
+        ids.append(int(response.json()["id"]))
+    yield ids
+    listed = ", ".join(map(str, ids))
+    theirs = f"from_account_id IN ({listed}) OR to_account_id IN ({listed})"
+    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
+    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
+    await live_sql(f"DELETE FROM accounts WHERE id IN ({listed})")
+
+
+async def test_concurrent_transfers_keep_the_total(live_client: AsyncClient, accounts: list[int]) -> None:
+    chance = random.Random(7)
+    pairs = [chance.sample(accounts, 2) for _ in range(TRANSFERS)]
+
+    responses = await asyncio.gather(
+        *(
+            live_client.post(
+                "/transfers",
+                json={"from_account_id": a, "to_account_id": b, "amount_cents": chance.randint(1, 4000)},
+            )
+            for a, b in pairs
+        )
+    )
+
+    statuses = {response.status_code for response in responses}
+    assert statuses <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
+    assert 201 in statuses
+    balances = [(await live_client.get(f"/accounts/{id_}")).json()["balance_cents"] for id_ in accounts]
+    assert sum(balances) == ACCOUNTS * OPENING_CENTS
+    assert min(balances) >= 0
