@@ -60,8 +60,11 @@ class SettingsError(Exception):
 
 def describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    name = "_".join(str(part) for part in first["loc"]).upper() or "settings"
-    return f"invalid setting {name}: {first['msg']}"
+    message = first["msg"].removeprefix("Value error, ")
+    if not first["loc"]:  # a rule across settings, such as what production requires
+        return message
+    name = "_".join(str(part) for part in first["loc"]).upper()
+    return f"invalid setting {name}: {message}"
 
 
 @lru_cache

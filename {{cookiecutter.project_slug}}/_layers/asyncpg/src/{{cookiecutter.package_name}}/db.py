@@ -63,7 +63,12 @@ class Database:
 
     def pool_status(self) -> dict[str, int]:
         pool: Any = self.engine.pool
-        return {"size": pool.size(), "checked_out": pool.checkedout(), "overflow": pool.overflow()}
+        return {
+            "size": pool.size(),
+            "checked_out": pool.checkedout(),
+            "idle": pool.checkedin(),
+            "overflow": max(0, pool.overflow()),  # negative until the pool has filled once
+        }
 
 
 @asynccontextmanager
