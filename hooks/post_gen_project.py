@@ -5,7 +5,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT = Path.cwd()
 
 # Each database layer is a folder under _layers/ laid over the project root; a driver is a stack of them.

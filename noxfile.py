@@ -1,0 +1,29 @@
+"""Sessions for the template's own checks; `uv run nox` runs what CI runs."""
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests", "variants"]
+nox.options.default_venv_backend = "none"  # uv.lock is the environment; sessions run through `uv run`
+
+UV = os.environ.get("UV", "uv")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff on the hooks, tests and this file (baked code is linted by the bake tests)."""
+    session.run(UV, "run", "ruff", "check", *(session.posargs or ["."]), external=True)
+    session.run(UV, "run", "ruff", "format", "--check", *(session.posargs or ["."]), external=True)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Hook refusals and bakes of every option value: fast, no database."""
+    session.run(UV, "run", "pytest", "-m", "not variant", *session.posargs, external=True)
+
+
+@nox.session
+def variants(session: nox.Session) -> None:
+    """Bake each driver, install it, and run its own suite on a named server and on the embedded one."""
+    session.run(UV, "run", "pytest", "-m", "variant", "-v", *session.posargs, external=True)

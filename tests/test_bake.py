@@ -1,0 +1,132 @@
+"""Every option value bakes into a clean project: no template leftovers, nothing of an unselected
+option, valid YAML/TOML, ruff-clean code, a compose file and Dockerfile that validate."""
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .template import DRIVER_MARKERS, DRIVERS, context_id
+
+# Each driver with the defaults, plus the other values of every other option at least once.
+CONTEXTS = [{"db_driver": driver} for driver in DRIVERS] + [
+    {"ci": "gitlab", "use_docker": "no", "python_version": "3.13"},
+    {"ci": "none", "python_version": "3.11"},
+]
+LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter")
+
+
+@pytest.fixture(scope="module", params=CONTEXTS, ids=context_id)
+def baked(request: pytest.FixtureRequest, cookies_session: Any) -> tuple[Path, dict[str, Any]]:
+    result = cookies_session.bake(extra_context=request.param)
+    assert result.exit_code == 0, result.exception
+    return result.project_path, result.context
+
+
+def files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file()]
+
+
+def test_no_template_syntax_left(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = baked
+    leftovers = [str(path) for path in files(project) if LEFTOVER.search(path.read_text())]
+    assert leftovers == []
+    assert not any(LEFTOVER.search(str(path)) for path in files(project))
+
+
+def test_only_the_chosen_layers_are_laid(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    assert not (project / "_layers").exists()
+    package = project / "src" / context["package_name"]
+    for module in ("db.py", "models.py", "repository.py"):
+        assert (package / module).is_file()
+    others = "|".join(marker for driver, marker in DRIVER_MARKERS.items() if driver != context["db_driver"])
+    mentions = [
+        str(path)
+        for path in files(project)
+        if path.suffix in {".py", ".toml", ".ini", ".md", ".yml", ".yaml"}
+        and re.search(others, path.read_text())
+    ]
+    assert mentions == []
+
+
+def test_files_follow_the_options(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    docker = context["use_docker"] == "yes"
+    assert (project / "Dockerfile").exists() == docker
+    assert (project / "compose.yaml").exists() == docker
+    assert (project / ".dockerignore").exists() == docker
+    assert (project / ".github").exists() == (context["ci"] == "github")
+    assert (project / ".gitlab-ci.yml").exists() == (context["ci"] == "gitlab")
+
+
+def test_yaml_and_toml_parse(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == context["project_slug"]
+    for path in files(project):
+        if path.suffix in {".yml", ".yaml"}:
+            assert yaml.safe_load(path.read_text()), path
+
+
+def test_secret_is_written_but_never_committed(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = baked
+    secret = re.search(r"^SECRET_KEY=(.+)$", (project / ".env").read_text(), re.MULTILINE)
+    assert secret
+    assert len(secret.group(1)) >= 32
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    assert "SECRET_KEY=change-me" in (project / ".env.example").read_text()
+
+
+def test_each_bake_gets_its_own_secret(cookies: Any) -> None:
+    first, second = cookies.bake(), cookies.bake()
+    assert (first.project_path / ".env").read_text() != (second.project_path / ".env").read_text()
+
+
+def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_ruff_passes(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = baked
+    check = run("ruff", "check", "--no-cache", ".", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    formatting = run("ruff", "format", "--no-cache", "--check", ".", cwd=project)
+    assert formatting.returncode == 0, formatting.stdout + formatting.stderr
+
+
+def test_dockerfile_lints(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    if context["use_docker"] != "yes":
+        pytest.skip("use_docker=no bakes no Dockerfile")
+    lint = run("hadolint", "Dockerfile", cwd=project)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_compose_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    if context["use_docker"] != "yes":
+        pytest.skip("use_docker=no bakes no compose.yaml")
+    config = run("docker-compose", "config", "--quiet", cwd=project)
+    assert config.returncode == 0, config.stdout + config.stderr
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_ci_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    schemas = {
+        "github": ("vendor.github-workflows", ".github/workflows/ci.yml"),
+        "gitlab": ("vendor.gitlab-ci", ".gitlab-ci.yml"),
+    }
+    if context["ci"] not in schemas:
+        pytest.skip("ci=none bakes no CI file")
+    schema, path = schemas[context["ci"]]
+    check = run("check-jsonschema", "--builtin-schema", schema, path, cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "TEST_DATABASE_URL" in (project / path).read_text()
