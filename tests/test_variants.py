@@ -108,35 +108,43 @@ def request(method: str, url: str, body: Any = None) -> tuple[int, Any]:
         return error.code, json.loads(error.read() or b"null")
 
 
+def wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            request("GET", url)
+            return
+        except OSError:
+            assert server.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "uvicorn did not answer within 30 s"
+            time.sleep(0.2)
+
+
 def test_migrate_then_uvicorn_serves_it(project: Path, server: str) -> None:
     package = next((project / "src").iterdir()).name
     with scratch_database(server, f"{project.parent.name}_serve") as database:
         migrated = uv(project, "run", "migrate", DATABASE_URL=database)
         assert migrated.returncode == 0, shown(migrated)
         port = free_port()
-        app = subprocess.Popen(
-            [UV, "run", "uvicorn", f"{package}.main:create_app", "--factory", "--port", str(port)],
-            cwd=project,
-            env=clean_env(DATABASE_URL=database),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    status, _ = request("GET", f"{base}/health/ready")
-                    break
-                except OSError:
-                    assert app.poll() is None, app.communicate()[0][-3000:]
-                    assert time.monotonic() < deadline, "uvicorn did not answer within 30 s"
-                    time.sleep(0.2)
-            assert status == 200
-            created_status, item = request("POST", f"{base}/items", {"name": "served"})
-            assert created_status == 201
-            assert request("GET", f"{base}/items/{item['id']}") == (200, item)
-        finally:
-            app.terminate()
-            app.wait(timeout=15)
+        log = project.parent / "uvicorn.log"  # a file, not a pipe: a full pipe would stall the server
+        command = [UV, "run", "uvicorn", f"{package}.main:create_app", "--factory", "--port", str(port)]
+        with (
+            log.open("w") as output,
+            subprocess.Popen(
+                command,
+                cwd=project,
+                env=clean_env(DATABASE_URL=database),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            ) as app,
+        ):
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_until_answering(f"{base}/health/live", app, log)
+                assert request("GET", f"{base}/health/ready")[0] == 200
+                created_status, item = request("POST", f"{base}/items", {"name": "served"})
+                assert created_status == 201
+                assert request("GET", f"{base}/items/{item['id']}") == (200, item)
+            finally:
+                app.terminate()
+                app.wait(timeout=15)
