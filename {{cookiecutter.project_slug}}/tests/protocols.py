@@ -1,6 +1,6 @@
 """The fixtures every driver's conftest provides, as types: the contract tests see only these."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -10,7 +10,7 @@ class QueryCounter(Protocol):
 
 
 # Runs one SQL statement and returns its rows as tuples.
-Sql = Callable[[str], Awaitable[list[tuple[Any, ...]]]]
+Sql = Callable[[str], Coroutine[Any, Any, list[tuple[Any, ...]]]]
 CountQueries = Callable[[], AbstractContextManager[QueryCounter]]
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
+from .live import delete_accounts
 from .protocols import Sql
 
 ACCOUNTS = 4
@@ -22,11 +23,7 @@ async def accounts(live_client: AsyncClient, live_sql: Sql) -> AsyncIterator[lis
         response = await live_client.post("/accounts", json=body)
         ids.append(int(response.json()["id"]))
     yield ids
-    listed = ", ".join(map(str, ids))
-    theirs = f"from_account_id IN ({listed}) OR to_account_id IN ({listed})"
-    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
-    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
-    await live_sql(f"DELETE FROM accounts WHERE id IN ({listed})")
+    await delete_accounts(live_sql, ids)
 
 
 async def test_concurrent_transfers_keep_the_total(live_client: AsyncClient, accounts: list[int]) -> None:

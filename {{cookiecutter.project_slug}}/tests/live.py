@@ -1,0 +1,81 @@
+"""Apps with their own pool and real commits, for tests of concurrency and faults, whatever the driver."""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import pytest
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .protocols import Sql
+
+APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
+StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
+
+
+@pytest.fixture
+def start_app(settings: Settings) -> StartApp:
+    """Start an app on the test database with some settings changed, e.g. `start_app(db_pool_size=1)`."""
+
+    @contextlib.asynccontextmanager
+    async def start(**changes: Any) -> AsyncIterator[AsyncClient]:
+        app = create_app(Settings(_env_file=None, **(settings.model_dump() | changes)))
+        async with (
+            LifespanManager(app),
+            AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        ):
+            yield client
+
+    return start
+
+
+@contextlib.asynccontextmanager
+async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[None]:
+    """Another session holds the row's lock until the block ends. One statement does it (lock,
+    then sleep), so it needs nothing from the driver but plain SQL."""
+    holder = asyncio.create_task(
+        live_sql(f"SELECT pg_sleep(60) FROM (SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE) AS held")
+    )
+    try:
+        sleeping = "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+        assert await eventually(lambda: live_sql(sleeping))
+        yield
+    finally:
+        await live_sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+        with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
+            await holder
+
+
+async def eventually(check: Callable[[], Awaitable[object]], within: float = 5.0) -> bool:
+    """Poll `check` until it returns something truthy; False if it never does within `within` s."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+async def delete_accounts(live_sql: Sql, ids: list[int]) -> None:
+    """Remove committed accounts with their transfers and audit events (children first)."""
+    listed = ", ".join(str(int(id_)) for id_ in ids)
+    theirs = f"from_account_id IN ({listed}) OR to_account_id IN ({listed})"
+    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
+    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
+    await live_sql(f"DELETE FROM accounts WHERE id IN ({listed})")
+
+
+async def app_sessions(live_sql: Sql) -> dict[str, int]:
+    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
+    rows = await live_sql(
+        "SELECT state, count(*) FROM pg_stat_activity"
+        f" WHERE application_name = '{APPLICATION_NAME}' GROUP BY state"
+    )
+    return {str(state): int(count) for state, count in rows}

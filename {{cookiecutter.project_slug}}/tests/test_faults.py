@@ -1,0 +1,159 @@
+"""The day the database misbehaves: timeouts, a full pool, a cut network, killed and cancelled
+sessions, contention. Real faults (row locks, a proxy, pg_terminate_backend), committed data."""
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+
+from .live import APPLICATION_NAME, StartApp, app_sessions, delete_accounts, eventually, row_locked
+from .protocols import Sql
+from .proxy import proxy_to
+
+
+@pytest.fixture
+async def item_id(live_sql: Sql) -> AsyncIterator[int]:
+    [(new_id,)] = await live_sql("INSERT INTO items (name, price_cents) VALUES ('target', 1) RETURNING id")
+    yield int(new_id)
+    await live_sql(f"DELETE FROM items WHERE id = {int(new_id)}")
+
+
+async def ready(client: AsyncClient) -> bool:
+    return (await client.get("/health/ready")).status_code == 200
+
+
+async def has_active_session(live_sql: Sql) -> bool:
+    return bool((await app_sessions(live_sql)).get("active"))
+
+
+async def all_idle(live_sql: Sql) -> bool:
+    """No session of the app runs a query or sits in an open transaction."""
+    return set(await app_sessions(live_sql)) <= {"idle"}
+
+
+async def test_statement_timeout_is_504_and_the_next_request_succeeds(
+    start_app: StartApp, live_sql: Sql, item_id: int
+) -> None:
+    async with start_app(db_statement_timeout=0.5) as client:
+        async with row_locked(live_sql, "items", item_id):
+            started = time.monotonic()
+            response = await client.patch(f"/items/{item_id}", json={"price_cents": 2})
+            waited = time.monotonic() - started
+
+        assert response.status_code == 504
+        assert response.json()["code"] == "database_timeout"
+        assert waited < 3
+        assert (await client.patch(f"/items/{item_id}", json={"price_cents": 3})).status_code == 200
+
+
+async def test_exhausted_pool_is_503_quickly_and_recovers(
+    start_app: StartApp, live_sql: Sql, item_id: int
+) -> None:
+    async with start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5) as client:
+        async with row_locked(live_sql, "items", item_id):
+            holder = asyncio.create_task(client.patch(f"/items/{item_id}", json={"price_cents": 2}))
+            assert await eventually(lambda: has_active_session(live_sql))
+            started = time.monotonic()
+            response = await client.get("/items")
+            waited = time.monotonic() - started
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+        assert response.json()["code"] == "database_busy"
+        assert waited < 0.5 + 0.5
+        assert (await holder).status_code == 200
+        assert (await client.get("/items")).status_code == 200
+
+
+async def test_unreachable_database_then_recovery_without_restart(
+    start_app: StartApp, database_url: str
+) -> None:
+    async with proxy_to(database_url) as proxy:
+        await proxy.cut()
+        async with start_app(database_url=proxy.url, db_connect_timeout=1, ready_timeout=1) as client:
+            assert (await client.get("/health/live")).status_code == 200
+            assert (await client.get("/health/ready")).status_code == 503
+            down = await client.get("/items")
+            assert down.status_code == 503
+            assert down.headers["retry-after"]
+
+            await proxy.restore()
+            assert await eventually(lambda: ready(client))
+            assert (await client.get("/items")).status_code == 200
+
+            await proxy.cut()
+            assert (await client.get("/items")).status_code == 503
+            await proxy.restore()
+            assert await eventually(lambda: ready(client))
+
+
+async def test_connections_killed_by_the_server_are_replaced(start_app: StartApp, live_sql: Sql) -> None:
+    async with start_app() as client:
+        await asyncio.gather(*(client.get("/items") for _ in range(10)))
+        killed = await live_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE application_name = '{APPLICATION_NAME}'"
+        )
+        assert killed
+
+        responses = await asyncio.gather(*(client.get("/items") for _ in range(20)))
+
+    assert [response.status_code for response in responses] == [200] * 20
+
+
+async def test_cancelled_requests_return_their_connections(
+    start_app: StartApp, live_sql: Sql, item_id: int
+) -> None:
+    async with start_app(db_pool_size=5, db_max_overflow=0, db_pool_timeout=10) as client:
+        async with row_locked(live_sql, "items", item_id):
+            requests = [
+                asyncio.wait_for(client.patch(f"/items/{item_id}", json={"price_cents": n}), timeout=0.3)
+                for n in range(100)
+            ]
+            outcomes = await asyncio.gather(*requests, return_exceptions=True)
+        assert all(isinstance(outcome, TimeoutError) for outcome in outcomes)
+
+        assert await eventually(lambda: all_idle(live_sql)), await app_sessions(live_sql)
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 200
+        assert ready.json()["pool"]["checked_out"] == 0
+        assert (await client.patch(f"/items/{item_id}", json={"price_cents": 7})).status_code == 200
+
+
+async def test_opposing_transfers_never_deadlock(start_app: StartApp, live_sql: Sql) -> None:
+    opening = 10_000
+    ids = [
+        int(row[0])
+        for row in await live_sql(
+            f"INSERT INTO accounts (owner, balance_cents) VALUES ('a', {opening}), ('b', {opening}),"
+            f" ('c', {opening}) RETURNING id"
+        )
+    ]
+    listed = ", ".join(map(str, ids))
+    chance = random.Random(5)
+    try:
+        async with start_app(db_pool_timeout=30) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        "/transfers",
+                        json={
+                            "from_account_id": ids[n % 3],
+                            "to_account_id": ids[(n + 1 + n % 2) % 3],
+                            "amount_cents": chance.randint(1, 500),
+                        },
+                    )
+                    for n in range(500)
+                )
+            )
+        statuses = [response.status_code for response in responses]
+        assert set(statuses) <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
+        rows = await live_sql(f"SELECT balance_cents FROM accounts WHERE id IN ({listed})")
+        balances = [int(balance) for (balance,) in rows]
+        assert sum(balances) == 3 * opening
+        assert min(balances) >= 0
+    finally:
+        await delete_accounts(live_sql, ids)
