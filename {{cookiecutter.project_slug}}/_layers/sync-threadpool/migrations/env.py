@@ -1,0 +1,39 @@
+"""Alembic's runner: applies migrations over a psycopg connection to the database in DATABASE_URL."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from {{ cookiecutter.package_name }}.db import engine_url
+from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+# Callers such as the tests pass a URL in attributes; otherwise the app's own settings decide.
+url = config.attributes.get("url") or engine_url(get_settings())
+
+
+def run_online() -> None:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection, target_metadata=Base.metadata, compare_server_default=True
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_online()

@@ -1,0 +1,146 @@
+"""Data access, written for SQLAlchemy's sync session: plain blocking functions for any sync caller.
+
+The app reaches them only through `repository`, on worker threads; scripts and workers may call
+them directly.
+
+Every function runs its statements in `with session.begin()`, reads included: the transaction ends
+and the connection goes back to the pool before the function returns, so a connection is held
+only while a worker thread runs, never between two threaded calls of one request.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from . import schemas
+from .db import Database, sqlstate
+from .errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
+from .models import Account, AuditEvent, Item, Transfer
+
+
+def _item_name_taken(error: IntegrityError) -> Conflict | None:
+    if sqlstate(error) == UNIQUE_VIOLATION:
+        return Conflict("An item with that name already exists.")
+    return None
+
+
+def create_item(session: Session, data: schemas.ItemCreate) -> Item:
+    item = Item(**data.model_dump())
+    try:
+        with session.begin():
+            session.add(item)
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+    return item
+
+
+def create_items(session: Session, data: Sequence[schemas.ItemCreate]) -> Sequence[Item]:
+    """All or nothing, in batched multi-row INSERT ... RETURNING statements, not one per item."""
+    rows = [entry.model_dump() for entry in data]
+    try:
+        with session.begin():
+            return session.scalars(insert(Item).returning(Item, sort_by_parameter_order=True), rows).all()
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+
+
+def _item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound("Item not found.")
+    return item
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    with session.begin():
+        return _item(session, item_id)
+
+
+def list_items(session: Session, *, limit: int, offset: int) -> Sequence[Item]:
+    with session.begin():
+        return session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset)).all()
+
+
+def update_item(session: Session, item_id: int, changes: dict[str, Any]) -> Item:
+    try:
+        with session.begin():
+            item = session.get(Item, item_id, with_for_update=True)
+            if item is None:
+                raise NotFound("Item not found.")
+            for field, value in changes.items():
+                setattr(item, field, value)
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+    return item
+
+
+def delete_item(session: Session, item_id: int) -> None:
+    with session.begin():
+        deleted = session.scalar(delete(Item).where(Item.id == item_id).returning(Item.id))
+    if deleted is None:
+        raise NotFound("Item not found.")
+
+
+def create_account(session: Session, data: schemas.AccountCreate) -> Account:
+    account = Account(**data.model_dump())
+    with session.begin():
+        session.add(account)
+    return account
+
+
+def _account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("Account not found.")
+    return account
+
+
+def get_account(session: Session, account_id: int) -> Account:
+    with session.begin():
+        return _account(session, account_id)
+
+
+def transfer(session: Session, data: schemas.TransferCreate) -> Transfer:
+    """Move money in one transaction; both rows are locked in id order, so two opposite transfers
+    queue behind each other instead of deadlocking."""
+    with session.begin():
+        locked = session.scalars(
+            select(Account)
+            .where(Account.id.in_([data.from_account_id, data.to_account_id]))
+            .order_by(Account.id)
+            .with_for_update()
+        )
+        accounts = {account.id: account for account in locked}
+        source, target = accounts.get(data.from_account_id), accounts.get(data.to_account_id)
+        if source is None or target is None:
+            raise NotFound("Account not found.")
+        if source.balance_cents < data.amount_cents:
+            raise InsufficientFunds("The source account's balance is too low.")
+        source.balance_cents -= data.amount_cents
+        target.balance_cents += data.amount_cents
+        record = Transfer(**data.model_dump())
+        session.add(record)
+    return record
+
+
+def list_transfers(session: Session, account_id: int, *, limit: int, offset: int) -> Sequence[Transfer]:
+    """Newest first, with both accounts loaded in the same query: two queries for any page size."""
+    with session.begin():
+        _account(session, account_id)
+        return session.scalars(
+            select(Transfer)
+            .where(or_(Transfer.from_account_id == account_id, Transfer.to_account_id == account_id))
+            .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
+            .order_by(Transfer.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+
+def record_audit(database: Database, action: str, subject_id: int) -> None:
+    """Runs after the response as a background task, so it opens a session of its own."""
+    with database.sessionmaker() as session, session.begin():
+        session.add(AuditEvent(action=action, subject_id=subject_id))

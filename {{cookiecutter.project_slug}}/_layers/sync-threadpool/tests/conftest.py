@@ -1,0 +1,238 @@
+"""Fixtures for SQLAlchemy sync on psycopg: a migrated test database and per-test rollback.
+
+The database work here is sync code; where an async test awaits it, it runs on a worker thread.
+"""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import anyio.to_thread
+import pytest
+from alembic import command
+from alembic.config import Config
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
+
+from {{ cookiecutter.package_name }}.db import Database, engine_url
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.threadpool import thread_limit
+
+from .postgres import database_name, test_server_url, with_database
+from .protocols import CountQueries, Sql
+
+pytest_plugins = ["tests.guards"]
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def test_settings(url: str) -> Settings:
+    return Settings(_env_file=None, environment="test", database_url=url)
+
+
+def psycopg_url(url: str) -> URL:
+    return engine_url(test_settings(url))
+
+
+@contextmanager
+def server_admin(url: str) -> Iterator[Connection]:
+    """An autocommit connection to the server's maintenance database, for CREATE/DROP DATABASE."""
+    engine = create_engine(
+        psycopg_url(with_database(url, "postgres")), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def create_database(url: str) -> None:
+    name = database_name(url)
+    with server_admin(url) as admin:
+        exists = admin.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            admin.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+def alembic_config(url: str) -> Config:
+    config = Config("alembic.ini")
+    config.attributes["url"] = psycopg_url(url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def execute(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
+    result = connection.execute(text(statement))
+    return [tuple(row) for row in result] if result.returns_rows else []
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with test_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> str:
+    """The test database, created if missing and migrated to head once per run."""
+    create_database(server_url)
+    command.upgrade(alembic_config(server_url), "head")
+    return server_url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+def connection(app: FastAPI) -> Iterator[Connection]:
+    """A transaction around the whole test, rolled back at the end. The app's sessions (background
+    tasks' too) join it through SAVEPOINTs, so app code may commit and roll back freely."""
+    database: Database = app.state.database
+    own_sessionmaker = database.sessionmaker
+    with database.engine.connect() as connection:
+        transaction = connection.begin()
+        database.sessionmaker = sessionmaker(
+            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield connection
+        finally:
+            database.sessionmaker = own_sessionmaker
+            transaction.rollback()
+
+
+@pytest.fixture
+async def client(app: FastAPI, connection: Connection) -> AsyncIterator[AsyncClient]:
+    # Every session of the app now shares the test's connection, from whichever worker thread runs
+    # it. One worker thread at a time keeps that use strictly sequential even if a test fires
+    # requests at once, so two sessions' SAVEPOINTs never interleave. (FastAPI closes the session
+    # outside this limit, but by then each repository call has ended its own transaction: no I/O.)
+    with thread_limit(1):
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+            yield http
+
+
+@pytest.fixture
+def sql(connection: Connection) -> Sql:
+    """SQL inside the test's transaction: it sees what the app wrote during the test."""
+
+    async def run(statement: str) -> list[tuple[Any, ...]]:
+        return await anyio.to_thread.run_sync(execute, connection, statement)
+
+    return run
+
+
+@pytest.fixture
+def count_queries(app: FastAPI) -> CountQueries:
+    engine: Engine = app.state.database.engine
+
+    class Counter:
+        """Counts the statements the app sends; the test's own SAVEPOINTs are not the app's."""
+
+        count = 0
+
+        def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
+            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                self.count += 1
+
+    @contextmanager
+    def counting() -> Iterator[Counter]:
+        counter = Counter()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+@pytest.fixture(scope="session")
+def observer(database_url: str) -> Iterator[Engine]:
+    engine = create_engine(psycopg_url(database_url), isolation_level="AUTOCOMMIT", pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def live_sql(observer: Engine) -> Sql:
+    """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
+
+    def run_sync(statement: str) -> list[tuple[Any, ...]]:
+        with observer.connect() as connection:
+            return execute(connection, statement)
+
+    async def run(statement: str) -> list[tuple[Any, ...]]:
+        # A thread outside the app's limiter: the observer must answer while the app's threads are
+        # all busy, which is when tests of concurrency look.
+        return await anyio.to_thread.run_sync(run_sync, statement, limiter=anyio.CapacityLimiter(1))
+
+    return run
+
+
+@pytest.fixture
+async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """A client for an app with its own pool and real commits, for tests that need concurrency;
+    they must delete what they create."""
+    application = create_app(settings)
+    async with (
+        LifespanManager(application),
+        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
+    ):
+        yield http
+
+
+class AlembicMigrator:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.config = alembic_config(url)
+
+    async def upgrade(self) -> None:
+        await anyio.to_thread.run_sync(command.upgrade, self.config, "head")
+
+    async def downgrade(self) -> None:
+        await anyio.to_thread.run_sync(command.downgrade, self.config, "base")
+
+    async def drift(self) -> list[str]:
+        try:
+            await anyio.to_thread.run_sync(command.check, self.config)
+        except Exception as error:  # AutogenerateDiffsDetected, listing each difference
+            return [str(error)]
+        return []
+
+    async def tables(self) -> set[str]:
+        return await anyio.to_thread.run_sync(self._tables)
+
+    def _tables(self) -> set[str]:
+        engine = create_engine(psycopg_url(self.url), poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                return set(inspect(connection).get_table_names())
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def migrator(database_url: str) -> Iterator[AlembicMigrator]:
+    name = f"{database_name(database_url)}_migrations"
+    with server_admin(database_url) as admin:
+        admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.execute(text(f'CREATE DATABASE "{name}"'))
+    yield AlembicMigrator(with_database(database_url, name))
+    with server_admin(database_url) as admin:
+        admin.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
