@@ -9,13 +9,13 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.orm import CONNECTION
+from {{ cookiecutter.package_name }}.pool import BoundedClient
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .direct import create_database, drop_database, recreate_database, rows, standalone, test_settings
@@ -117,13 +117,13 @@ def count_queries() -> CountQueries:
 
 
 @pytest.fixture(scope="session")
-async def observer(database_url: str) -> AsyncIterator[AsyncpgDBClient]:
+async def observer(database_url: str) -> AsyncIterator[BoundedClient]:
     async with standalone(database_url) as client:
         yield client
 
 
 @pytest.fixture
-def live_sql(observer: AsyncpgDBClient) -> Sql:
+def live_sql(observer: BoundedClient) -> Sql:
     """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
 
     async def run(statement: str) -> list[tuple[Any, ...]]:

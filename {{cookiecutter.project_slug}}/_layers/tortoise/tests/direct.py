@@ -4,9 +4,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
-
 from {{ cookiecutter.package_name }}.orm import credentials
+from {{ cookiecutter.package_name }}.pool import BoundedClient
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .postgres import database_name, with_database
@@ -17,10 +16,10 @@ def test_settings(url: str) -> Settings:
 
 
 @asynccontextmanager
-async def standalone(url: str) -> AsyncIterator[AsyncpgDBClient]:
+async def standalone(url: str) -> AsyncIterator[BoundedClient]:
     """A client with one connection in autocommit, for the database in `url`."""
     arguments = {**credentials(test_settings(url)), "minsize": 1, "maxsize": 1}
-    client = AsyncpgDBClient(connection_name="tests", **arguments)
+    client = BoundedClient(connection_name="tests", **arguments)
     try:
         yield client
     finally:

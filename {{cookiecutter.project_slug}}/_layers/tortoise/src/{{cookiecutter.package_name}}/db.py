@@ -13,6 +13,7 @@ from tortoise.exceptions import BaseORMException, DBConnectionError
 
 from .errors import Failure, failure_for_sqlstate
 from .orm import CONNECTION, tortoise_config
+from .pool import PoolExhausted
 from .settings import Settings
 
 MIGRATE_COMMAND = ("tortoise", "migrate")
@@ -97,6 +98,7 @@ SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db, scope="function")]
 # OSError covers refused connections and connect timeouts; asyncpg's own errors pass through
 # Tortoise untranslated except integrity, syntax and data errors.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (
+    PoolExhausted,
     BaseORMException,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
@@ -116,6 +118,8 @@ def sqlstate(error: BaseException) -> str | None:
 
 
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
+    if isinstance(error, PoolExhausted):
+        return Failure.BUSY, None
     if isinstance(error, OSError | DBConnectionError):  # refused, unreachable, connect timeout
         return Failure.UNAVAILABLE, None
     state = sqlstate(error)

@@ -7,7 +7,7 @@ from .settings import Settings, SettingsError, get_settings
 
 CONNECTION = "default"
 APP = "models"
-ENGINE = "tortoise.backends.asyncpg"
+ENGINE = "{{ cookiecutter.package_name }}.pool"  # Tortoise's asyncpg backend, bounded waits
 
 
 def credentials(settings: Settings) -> dict[str, Any]:
@@ -27,6 +27,7 @@ def credentials(settings: Settings) -> dict[str, Any]:
         # the same kept/burst split as pool size and overflow.
         "minsize": settings.db_pool_size,
         "maxsize": settings.pool_capacity,
+        "acquire_timeout": settings.db_pool_timeout,
         "timeout": settings.db_connect_timeout,
         # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
         "server_settings": {
