@@ -14,15 +14,15 @@ def credentials(settings: Settings) -> dict[str, Any]:
     """The asyncpg connection and pool arguments, from the postgresql:// URL and the pool settings."""
     url = urlsplit(settings.postgres_url())
     query = parse_qs(url.query)
-    # libpq puts a unix socket directory in ?host=; asyncpg takes it as the host itself.
-    host = query.get("host", [url.hostname or "localhost"])[0]
-    port = int(query.get("port", [str(url.port or 5432)])[0])
+    # libpq puts a unix socket directory in ?host=; asyncpg takes it as the host itself. What the
+    # URL leaves out stays None, so asyncpg falls back to PG* variables and defaults as libpq does.
+    host = query["host"][0] if "host" in query else url.hostname
     arguments: dict[str, Any] = {
         "host": host,
-        "port": port,
-        "user": unquote(url.username or "postgres"),
-        "password": unquote(url.password or ""),
-        "database": unquote(url.path.lstrip("/")),
+        "port": int(query["port"][0]) if "port" in query else url.port or 5432,
+        "user": unquote(url.username) if url.username else None,
+        "password": unquote(url.password) if url.password else None,
+        "database": unquote(url.path.lstrip("/")) or None,
         # asyncpg opens `minsize` connections with the pool and never holds more than `maxsize`:
         # the same kept/burst split as pool size and overflow.
         "minsize": settings.db_pool_size,
