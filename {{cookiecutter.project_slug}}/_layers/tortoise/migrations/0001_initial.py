@@ -17,14 +17,7 @@ class Migration(migrations.Migration):
                 ("balance_cents", fields.BigIntField()),
                 ("created_at", fields.DatetimeField(db_default=Now(), auto_now=False, auto_now_add=False)),
             ],
-            options={
-                "table": "accounts",
-                "app": "models",
-                "constraints": [
-                    CheckConstraint(check="balance_cents >= 0", name="ck_accounts_balance_not_negative")
-                ],
-                "pk_attr": "id",
-            },
+            options={"table": "accounts", "app": "models", "pk_attr": "id"},
             bases=["Model"],
         ),
         ops.CreateModel(
@@ -47,14 +40,7 @@ class Migration(migrations.Migration):
                 ("price_cents", fields.BigIntField()),
                 ("created_at", fields.DatetimeField(db_default=Now(), auto_now=False, auto_now_add=False)),
             ],
-            options={
-                "table": "items",
-                "app": "models",
-                "constraints": [
-                    CheckConstraint(check="price_cents >= 0", name="ck_items_price_not_negative")
-                ],
-                "pk_attr": "id",
-            },
+            options={"table": "items", "app": "models", "pk_attr": "id"},
             bases=["Model"],
         ),
         ops.CreateModel(
@@ -88,14 +74,22 @@ class Migration(migrations.Migration):
                 ("amount_cents", fields.BigIntField()),
                 ("created_at", fields.DatetimeField(db_default=Now(), auto_now=False, auto_now_add=False)),
             ],
-            options={
-                "table": "transfers",
-                "app": "models",
-                "constraints": [
-                    CheckConstraint(check="amount_cents > 0", name="ck_transfers_amount_positive")
-                ],
-                "pk_attr": "id",
-            },
+            options={"table": "transfers", "app": "models", "pk_attr": "id"},
             bases=["Model"],
+        ),
+        # Tortoise 1.1 writes check constraints into CreateModel's options but does not create them
+        # (tortoise-orm issue 2272), so they come as separate AddConstraint operations, as
+        # makemigrations writes them for an existing table.
+        ops.AddConstraint(
+            model_name="Account",
+            constraint=CheckConstraint(check="balance_cents >= 0", name="ck_accounts_balance_not_negative"),
+        ),
+        ops.AddConstraint(
+            model_name="Item",
+            constraint=CheckConstraint(check="price_cents >= 0", name="ck_items_price_not_negative"),
+        ),
+        ops.AddConstraint(
+            model_name="Transfer",
+            constraint=CheckConstraint(check="amount_cents > 0", name="ck_transfers_amount_positive"),
         ),
     ]
