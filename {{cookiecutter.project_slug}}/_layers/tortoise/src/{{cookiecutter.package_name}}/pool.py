@@ -14,7 +14,10 @@ class PoolExhausted(Exception):
 
 
 class BoundedPool:
-    """asyncpg's pool, except that acquire() gives up after `timeout` seconds."""
+    """asyncpg's pool, except that acquire() gives up after `timeout` seconds.
+
+    Tortoise only ever awaits `_pool.acquire()` (never `async with`), so a coroutine is enough.
+    """
 
     def __init__(self, pool: Any, timeout: float) -> None:
         self._pool = pool
