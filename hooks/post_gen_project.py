@@ -11,6 +11,7 @@ PROJECT = Path.cwd()
 # Each database layer is a folder under _layers/ laid over the project root; a driver is a stack of them.
 LAYERS = {
     "asyncpg": ["sqlalchemy", "asyncpg"],
+    "tortoise": ["tortoise"],
     "sync-threadpool": ["sqlalchemy", "sync-threadpool"],
 }
 

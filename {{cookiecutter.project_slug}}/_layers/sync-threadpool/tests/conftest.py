@@ -26,7 +26,7 @@ from {{ cookiecutter.package_name }}.threadpool import thread_limit
 from .postgres import database_name, test_server_url, with_database
 from .protocols import CountQueries, Sql
 
-pytest_plugins = ["tests.guards"]
+pytest_plugins = ["tests.guards", "tests.live"]
 
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 

@@ -1,0 +1,1 @@
+"""Migrations for the models app, written by `tortoise makemigrations` and applied by `tortoise migrate`."""

@@ -1,0 +1,126 @@
+"""The database for this driver: Tortoise ORM on asyncpg, registered in the lifespan."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Annotated, Any
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
+from fastapi import Depends, Request
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.context import TortoiseContext, _current_context
+from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.exceptions import BaseORMException, DBConnectionError
+
+from .errors import Failure, failure_for_sqlstate
+from .orm import CONNECTION, tortoise_config
+from .pool import PoolExhausted
+from .settings import Settings
+
+MIGRATE_COMMAND = ("tortoise", "migrate")
+
+
+@contextmanager
+def current(context: TortoiseContext) -> Iterator[None]:
+    """Make `context` the one models and in_transaction() use in this task until the block ends.
+
+    `with context:` would do the same but keeps a single token on the context object, which
+    concurrent requests would overwrite; this keeps each activation's token on its own frame.
+    """
+    token = _current_context.set(context)
+    try:
+        yield
+    finally:
+        _current_context.reset(token)
+
+
+class Database:
+    """The Tortoise context (models bound to this app's connection pool) the app and its tasks share."""
+
+    def __init__(self, context: TortoiseContext, settings: Settings) -> None:
+        self.context = context
+        self.pool_size = settings.db_pool_size
+        # The pooled client itself, never a transaction: readiness must not ride on a request's.
+        self.client = context.connections.get(CONNECTION)
+
+    @contextmanager
+    def session(self) -> Iterator[BaseDBAsyncClient]:
+        """This app's context for the block, and its current connection: the pool, or the
+        transaction in progress in this task (in_transaction() inside it nests as a savepoint)."""
+        with current(self.context):
+            yield self.context.connections.get(CONNECTION)
+
+    async def ping(self) -> None:
+        await self.client.execute_query("SELECT 1")
+
+    def pool_status(self) -> dict[str, int]:
+        # Tortoise opens the asyncpg pool on first use and does not expose it publicly.
+        pool: Any = getattr(self.client, "_pool", None)
+        if pool is None:
+            return {"size": 0, "checked_out": 0, "overflow": 0}
+        size: int = pool.get_size()
+        return {
+            "size": size,
+            "checked_out": size - pool.get_idle_size(),
+            "overflow": max(0, size - self.pool_size),
+        }
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """Register Tortoise for the app's lifetime. Nothing connects here: the pool opens on the first
+    query, so the app starts (and answers 503) while the database is down."""
+    context = TortoiseContext()
+    # A context of our own, current while RegisterTortoise initialises it, so a second app in the
+    # process (tests) gets its own pool instead of re-initialising the first one's; no global
+    # fallback, because requests activate it themselves through get_db.
+    with current(context):
+        async with RegisterTortoise(config=tortoise_config(settings), _enable_global_fallback=False):
+            yield Database(context, settings)
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def get_db(database: DatabaseDep) -> AsyncIterator[BaseDBAsyncClient]:
+    with database.session() as connection:
+        yield connection
+
+
+# scope="function": the request lets go of the context (and any connection) before the response
+# is sent, as with the other drivers.
+SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db, scope="function")]
+
+# OSError covers refused connections and connect timeouts; asyncpg's own errors pass through
+# Tortoise untranslated except integrity, syntax and data errors.
+DRIVER_ERRORS: tuple[type[Exception], ...] = (
+    PoolExhausted,
+    BaseORMException,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    OSError,
+)
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of the asyncpg error behind `error`; Tortoise wraps it as the cause."""
+    seen: BaseException | None = error
+    while seen is not None:
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        seen = seen.__cause__
+    return None
+
+
+def classify(error: Exception) -> tuple[Failure | None, str | None]:
+    if isinstance(error, PoolExhausted):
+        return Failure.BUSY, None
+    if isinstance(error, OSError | DBConnectionError):  # refused, unreachable, connect timeout
+        return Failure.UNAVAILABLE, None
+    state = sqlstate(error)
+    return failure_for_sqlstate(state), state

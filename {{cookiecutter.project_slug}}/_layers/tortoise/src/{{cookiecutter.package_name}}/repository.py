@@ -1,0 +1,138 @@
+"""Data access, written for Tortoise ORM; routes call these and nothing lower.
+
+`session` is the request's connection (see db.get_db). Writes run in `in_transaction()`, which opens
+on that same connection: a transaction of its own from the pool, or a savepoint when one is already
+open (the tests' rolled-back transaction), so a failed write never aborts an outer transaction.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from . import schemas
+from .db import Database, sqlstate
+from .errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
+from .models import Account, AuditEvent, Item, Transfer
+from .orm import CONNECTION
+
+
+def _item_name_taken(error: IntegrityError) -> Conflict | None:
+    if sqlstate(error) == UNIQUE_VIOLATION:
+        return Conflict("An item with that name already exists.")
+    return None
+
+
+async def create_item(session: BaseDBAsyncClient, data: schemas.ItemCreate) -> Item:
+    try:
+        async with in_transaction(CONNECTION) as connection:
+            return await Item.create(**data.model_dump(), using_db=connection)
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+
+
+async def create_items(session: BaseDBAsyncClient, data: Sequence[schemas.ItemCreate]) -> list[Item]:
+    """All or nothing, in one batched INSERT (bulk_create pipelines the rows through executemany)."""
+    names = [entry.name for entry in data]
+    try:
+        async with in_transaction(CONNECTION) as connection:
+            await Item.bulk_create([Item(**entry.model_dump()) for entry in data], using_db=connection)
+            # executemany returns no rows, so the new ids and timestamps are read back by the unique
+            # names, inside the same transaction: one more query whatever the batch size.
+            created = {item.name: item for item in await Item.filter(name__in=names).using_db(connection)}
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+    return [created[name] for name in names]
+
+
+async def get_item(session: BaseDBAsyncClient, item_id: int) -> Item:
+    item = await Item.get_or_none(id=item_id, using_db=session)
+    if item is None:
+        raise NotFound("Item not found.")
+    return item
+
+
+async def list_items(session: BaseDBAsyncClient, *, limit: int, offset: int) -> list[Item]:
+    return await Item.all(using_db=session).order_by("id").limit(limit).offset(offset)
+
+
+async def update_item(session: BaseDBAsyncClient, item_id: int, changes: dict[str, Any]) -> Item:
+    try:
+        async with in_transaction(CONNECTION) as connection:
+            item = await Item.select_for_update(using_db=connection).get_or_none(id=item_id)
+            if item is None:
+                raise NotFound("Item not found.")
+            if changes:
+                item.update_from_dict(changes)
+                await item.save(using_db=connection, update_fields=list(changes))
+    except IntegrityError as error:
+        raise (_item_name_taken(error) or error) from None
+    return item
+
+
+async def delete_item(session: BaseDBAsyncClient, item_id: int) -> None:
+    if not await Item.filter(id=item_id).using_db(session).delete():
+        raise NotFound("Item not found.")
+
+
+async def create_account(session: BaseDBAsyncClient, data: schemas.AccountCreate) -> Account:
+    return await Account.create(**data.model_dump(), using_db=session)
+
+
+async def get_account(session: BaseDBAsyncClient, account_id: int) -> Account:
+    account = await Account.get_or_none(id=account_id, using_db=session)
+    if account is None:
+        raise NotFound("Account not found.")
+    return account
+
+
+async def transfer(session: BaseDBAsyncClient, data: schemas.TransferCreate) -> Transfer:
+    """Move money in one transaction; both rows are locked in id order, so two opposite transfers
+    queue behind each other instead of deadlocking."""
+    async with in_transaction(CONNECTION) as connection:
+        locked = (
+            await Account.select_for_update(using_db=connection)
+            .filter(id__in=[data.from_account_id, data.to_account_id])
+            .order_by("id")
+        )
+        accounts = {account.id: account for account in locked}
+        source, target = accounts.get(data.from_account_id), accounts.get(data.to_account_id)
+        if source is None or target is None:
+            raise NotFound("Account not found.")
+        if source.balance_cents < data.amount_cents:
+            raise InsufficientFunds("The source account's balance is too low.")
+        source.balance_cents -= data.amount_cents
+        target.balance_cents += data.amount_cents
+        await source.save(using_db=connection, update_fields=["balance_cents"])
+        await target.save(using_db=connection, update_fields=["balance_cents"])
+        return await Transfer.create(
+            from_account_id=source.id,
+            to_account_id=target.id,
+            amount_cents=data.amount_cents,
+            using_db=connection,
+        )
+
+
+async def list_transfers(
+    session: BaseDBAsyncClient, account_id: int, *, limit: int, offset: int
+) -> list[Transfer]:
+    """Newest first, with both accounts joined into the same query: two queries for any page size."""
+    await get_account(session, account_id)
+    return (
+        await Transfer.filter(Q(from_account_id=account_id) | Q(to_account_id=account_id))
+        .using_db(session)
+        .select_related("from_account", "to_account")
+        .order_by("-id")
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+async def record_audit(database: Database, action: str, subject_id: int) -> None:
+    """Runs after the response as a background task, so it takes a connection of its own."""
+    with database.session():
+        async with in_transaction(CONNECTION) as connection:
+            await AuditEvent.create(action=action, subject_id=subject_id, using_db=connection)

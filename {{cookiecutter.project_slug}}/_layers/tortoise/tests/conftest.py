@@ -1,0 +1,152 @@
+"""Fixtures for Tortoise ORM on asyncpg: a database migrated by the `tortoise` CLI, per-test rollback."""
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from {{ cookiecutter.package_name }}.db import Database
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.orm import CONNECTION
+from {{ cookiecutter.package_name }}.pool import BoundedClient
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .direct import create_database, drop_database, recreate_database, rows, standalone, test_settings
+from .postgres import database_name, test_server_url, with_database
+from .protocols import CountQueries, Sql
+from .tortoise_cli import TortoiseMigrator, tortoise
+
+pytest_plugins = ["tests.guards", "tests.live"]
+
+# Tortoise logs every statement it sends here (transaction control goes through asyncpg unlogged).
+STATEMENT_LOG = logging.getLogger("tortoise.db_client")
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with test_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> str:
+    """The test database, created if missing and migrated once per run by `tortoise migrate`."""
+    await create_database(server_url)
+    await tortoise(server_url, "migrate")
+    return server_url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def connection(app: FastAPI) -> AsyncIterator[BaseDBAsyncClient]:
+    """A transaction around the whole test, rolled back at the end.
+
+    Tortoise keeps the open transaction in a contextvar, pytest-asyncio hands a fixture's contextvars
+    on to the test, and httpx's ASGITransport runs the app in the test's own task: so the app's
+    get_db sees this transaction as its connection and every in_transaction() in the app (background
+    tasks' too) becomes a SAVEPOINT inside it. App code may commit and roll back freely."""
+    database: Database = app.state.database
+    with database.session():
+        async with in_transaction(CONNECTION) as transaction:
+            yield transaction
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def client(app: FastAPI, connection: BaseDBAsyncClient) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def sql(connection: BaseDBAsyncClient) -> Sql:
+    """SQL inside the test's transaction: it sees what the app wrote during the test."""
+
+    async def run(statement: str) -> list[tuple[Any, ...]]:
+        return rows(await connection.execute_query(statement))
+
+    return run
+
+
+class Counter(logging.Handler):
+    """Counts the statements Tortoise sends; savepoints and other transaction control are not among them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries() -> CountQueries:
+    @contextmanager
+    def counting() -> Iterator[Counter]:
+        counter = Counter()
+        level, propagate = STATEMENT_LOG.level, STATEMENT_LOG.propagate
+        STATEMENT_LOG.addHandler(counter)
+        STATEMENT_LOG.setLevel(logging.DEBUG)
+        STATEMENT_LOG.propagate = False  # counted, not printed
+        try:
+            yield counter
+        finally:
+            STATEMENT_LOG.removeHandler(counter)
+            STATEMENT_LOG.setLevel(level)
+            STATEMENT_LOG.propagate = propagate
+
+    return counting
+
+
+@pytest.fixture(scope="session")
+async def observer(database_url: str) -> AsyncIterator[BoundedClient]:
+    async with standalone(database_url) as client:
+        yield client
+
+
+@pytest.fixture
+def live_sql(observer: BoundedClient) -> Sql:
+    """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
+
+    async def run(statement: str) -> list[tuple[Any, ...]]:
+        return rows(await observer.execute_query(statement))
+
+    return run
+
+
+@pytest.fixture
+async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """A client for an app with its own pool and real commits, for tests that need concurrency;
+    they must delete what they create."""
+    application = create_app(settings)
+    async with (
+        LifespanManager(application),
+        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
+    ):
+        yield http
+
+
+@pytest.fixture
+async def migrator(database_url: str) -> AsyncIterator[TortoiseMigrator]:
+    url = with_database(database_url, f"{database_name(database_url)}_migrations")
+    await recreate_database(url)
+    yield TortoiseMigrator(url)
+    await drop_database(url)
