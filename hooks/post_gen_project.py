@@ -26,7 +26,8 @@ OWNED_PATHS = {
 def lay_layers(driver: str) -> None:
     layers = PROJECT / "_layers"
     for layer in LAYERS[driver]:
-        shutil.copytree(layers / layer, PROJECT, dirs_exist_ok=True)
+        # README.part.md files are sections the README includes while rendering, not files to keep.
+        shutil.copytree(layers / layer, PROJECT, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.part.md"))
     shutil.rmtree(layers)
 
 
