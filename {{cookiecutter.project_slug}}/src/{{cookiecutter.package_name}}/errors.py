@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,16 @@ def install(
         logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
         return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
 
+    async def invalid_request(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        # FastAPI's default body echoes each bad input: a 100 kB string comes back whole, and one
+        # that is not valid Unicode cannot be encoded at all (a 500). Say where and why, not what.
+        problems = [
+            {"loc": error["loc"], "msg": error["msg"], "type": error["type"]} for error in exc.errors()
+        ]
+        return JSONResponse({"code": "invalid_request", "detail": problems}, status_code=422)
+
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(AppError, app_error)
     for error_type in driver_errors:
         app.add_exception_handler(error_type, database_error)

@@ -11,8 +11,10 @@ MAX_PAGE = 100
 MAX_OFFSET = 1_000_000
 MAX_BULK = 1000
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=2000)]
+# PostgreSQL text cannot hold NUL; refused here, it is a 422 instead of a database error.
+WITHOUT_NUL = r"^[^\x00]*$"
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=WITHOUT_NUL)]
+Description = Annotated[str, Field(max_length=2000, pattern=WITHOUT_NUL)]
 Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 

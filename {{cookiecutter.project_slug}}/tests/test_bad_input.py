@@ -1,0 +1,127 @@
+"""Whatever the OpenAPI schema admits gets a 2xx or a 4xx, never a 5xx: hostile numbers, strings and
+bodies are refused before the database sees a value it would reject."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+HOSTILE_IDS = [
+    "0",
+    "-1",
+    "2147483648",
+    "9223372036854775808",
+    "1e3",
+    "1.5",
+    "NaN",
+    "%00",
+    "%F0%9F%92%A3",
+    "x" * 5000,
+]
+HOSTILE_STRINGS: list[Any] = ["", "x" * 201, "x" * 100_000, "nul\x00byte", None, 7, [], {}]
+HOSTILE_NUMBERS: list[Any] = [-1, 2**31, 2**63, -(2**63), 10**30, 1.5, "12", "twelve", None, True, []]
+HOSTILE_BODIES: list[Any] = [None, "", "text", 0, [], {}, [[]], {"name": {"nested": [1, 2]}}]
+ROUTES_WITH_ID = [
+    ("GET", "/items/{}"),
+    ("PATCH", "/items/{}"),
+    ("DELETE", "/items/{}"),
+    ("GET", "/accounts/{}"),
+    ("GET", "/accounts/{}/transfers"),
+]
+BODY_ROUTES = ["/items", "/items/bulk", "/accounts", "/transfers"]
+
+
+def refused(status: int) -> bool:
+    return 400 <= status < 500
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES_WITH_ID)
+async def test_hostile_ids_are_4xx(client: AsyncClient, method: str, path: str) -> None:
+    for raw in HOSTILE_IDS:
+        response = await client.request(method, path.format(raw), json={})
+        assert refused(response.status_code), (raw, response.status_code, response.text)
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_hostile_bodies_are_4xx(client: AsyncClient, path: str) -> None:
+    for body in HOSTILE_BODIES:
+        response = await client.post(path, json=body)
+        assert refused(response.status_code), (body, response.status_code, response.text)
+    for raw in [
+        b"",
+        b"{",
+        b'{"name": "x",}',
+        b"\xff\xfe",
+        b'{"name": "\\ud800"}',
+        b'{"owner": "\\udfff"}',
+        b'{"name": "ok", "description": "\\ud800"}',
+        b"[" * 10_000,
+        b'{"name": 1e400}',
+    ]:
+        response = await client.post(path, content=raw, headers={"content-type": "application/json"})
+        assert refused(response.status_code), (raw[:20], response.status_code, response.text)
+
+
+@pytest.mark.parametrize("value", HOSTILE_STRINGS, ids=repr)
+async def test_hostile_names_are_4xx(client: AsyncClient, value: Any) -> None:
+    for path, field in [("/items", "name"), ("/accounts", "owner")]:
+        response = await client.post(path, json={"name": "ok", "owner": "ok", field: value})
+        assert refused(response.status_code), (path, response.status_code, response.text[:300])
+
+
+@pytest.mark.parametrize("value", [v for v in HOSTILE_STRINGS if v not in ("", None, "x" * 201)], ids=repr)
+async def test_hostile_descriptions_are_4xx(client: AsyncClient, value: Any) -> None:
+    response = await client.post("/items", json={"name": "ok", "description": value})
+    assert refused(response.status_code), (response.status_code, response.text[:300])
+
+
+async def test_hostile_numbers_are_4xx_or_accepted(client: AsyncClient) -> None:
+    for value in HOSTILE_NUMBERS:
+        for path, body in [
+            ("/items", {"name": f"n-{value!r}", "price_cents": value}),
+            ("/accounts", {"owner": "o", "balance_cents": value}),
+            ("/transfers", {"from_account_id": value, "to_account_id": 1, "amount_cents": 1}),
+            ("/transfers", {"from_account_id": 1, "to_account_id": 2, "amount_cents": value}),
+        ]:
+            response = await client.post(path, json=body)
+            assert response.status_code < 500, (path, value, response.status_code, response.text)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "limit=99999999999999999999",
+        "offset=-1",
+        "offset=99999999999999999999",
+        "limit=abc",
+        "limit=1.5",
+        "limit=",
+        "offset=1e9",
+    ],
+)
+async def test_hostile_pagination_is_4xx(client: AsyncClient, query: str) -> None:
+    for path in ["/items", "/accounts/1/transfers"]:
+        response = await client.get(f"{path}?{query}")
+        assert refused(response.status_code), (path, query, response.status_code)
+
+
+async def test_unicode_round_trips(client: AsyncClient) -> None:
+    name = "Ørders ✓ 日本語 עברית 🚀 e\u0301"
+
+    created = await client.post("/items", json={"name": name, "description": "🚀" * 2000})
+
+    assert created.status_code == 201
+    fetched = await client.get(f"/items/{created.json()['id']}")
+    assert fetched.json()["name"] == name
+
+
+async def test_errors_never_show_sql_or_tracebacks(client: AsyncClient) -> None:
+    await client.post("/items", json={"name": "dup"})
+
+    conflict = await client.post("/items", json={"name": "dup"})
+
+    assert conflict.status_code == 409
+    for leak in ("INSERT", "SELECT", "Traceback", "duplicate key", "items_name", "sqlalchemy", "asyncpg"):
+        assert leak.lower() not in conflict.text.lower()
