@@ -27,7 +27,9 @@ def lay_layers(driver: str) -> None:
     layers = PROJECT / "_layers"
     for layer in LAYERS[driver]:
         # README.part.md files are sections the README includes while rendering, not files to keep.
-        shutil.copytree(layers / layer, PROJECT, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.part.md"))
+        shutil.copytree(
+            layers / layer, PROJECT, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.part.md")
+        )
     shutil.rmtree(layers)
 
 

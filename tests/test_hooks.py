@@ -25,6 +25,10 @@ REFUSALS = {
     "package-too-long": ({"package_name": "a" * 61}, "is longer than 60 characters"),
     "bad-email": ({"author_email": "not an email"}, "does not look like an email address"),
     "bad-slug": ({"project_slug": "my slug"}, "is not a folder name"),
+    "name-with-leading-digits": (
+        {"project_name": "2fast Service"},
+        "'2fast_service' is not a Python identifier",
+    ),
 }
 UNKNOWN_CHOICES = {"db_driver": "mysql", "ci": "jenkins", "use_docker": "maybe", "python_version": "2.7"}
 
@@ -77,6 +81,7 @@ def test_unknown_option_value_in_a_replay_is_refused_by_the_hook(
         ("Café Ørders", "cafe-orders", "cafe_orders"),
         ("  Spaced   Out  ", "spaced-out", "spaced_out"),
         ("日本 サービス", "ri-ben-sahisu", "ri_ben_sahisu"),
+        ("Orders " * 40, "orders-" * 6 + "orders", "orders_" * 6 + "orders"),
     ],
 )
 def test_unicode_and_spaced_names_get_a_clean_slug(
