@@ -21,17 +21,16 @@ def engine_url(settings: Settings) -> URL:
 
 
 def connect_args(settings: Settings) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "timeout": settings.db_connect_timeout,
+    server_settings = {"application_name": "{{ cookiecutter.project_slug }}"}
+    args: dict[str, Any] = {"timeout": settings.db_connect_timeout, "server_settings": server_settings}
+    if not settings.db_pgbouncer:
         # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
-        "server_settings": {
-            "statement_timeout": str(round(settings.db_statement_timeout * 1000)),
-            "application_name": "{{ cookiecutter.project_slug }}",
-        },
-    }
-    if settings.db_pgbouncer:
-        # Transaction pooling hands each transaction a different server connection: no named
-        # prepared statement may outlive it, and none may collide with another client's.
+        server_settings["statement_timeout"] = str(round(settings.db_statement_timeout * 1000))
+    else:
+        # PgBouncer refuses a statement_timeout startup parameter: set it on the database role
+        # (ALTER ROLE ... SET statement_timeout) instead. Transaction pooling hands each
+        # transaction a different server session: no named prepared statement may outlive it,
+        # and none may collide with another client's.
         args["statement_cache_size"] = 0
         args["prepared_statement_cache_size"] = 0
         args["prepared_statement_name_func"] = lambda: f"__asyncpg_{uuid.uuid4()}__"

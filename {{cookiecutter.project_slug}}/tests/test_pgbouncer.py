@@ -1,0 +1,143 @@
+"""The contract behind a real PgBouncer in transaction pooling, with DB_PGBOUNCER=true: no named
+prepared statement may outlive its transaction, since the next one may run on another server session."""
+
+import asyncio
+import getpass
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from .live import StartApp, delete_accounts
+from .protocols import Sql
+
+PGBOUNCER = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def run_as(database_url: str) -> str:
+    """PgBouncer refuses to run as root. Run it as the owner of the server's unix socket (who can
+    reach it), or as nobody for a TCP server."""
+    socket_dir = parse_qs(urlsplit(database_url).query).get("host", [""])[0]
+    if socket_dir.startswith("/"):
+        return pwd.getpwuid(Path(socket_dir).stat().st_uid).pw_name
+    return "nobody"
+
+
+def bouncer_config(database_url: str, port: int, folder: Path) -> Path:
+    target = urlsplit(database_url)
+    socket_dir = parse_qs(target.query).get("host", [""])[0]
+    host = socket_dir or target.hostname or "127.0.0.1"
+    login = f"user={unquote(target.username or 'postgres')}"
+    if target.password:
+        login += f" password={unquote(target.password)}"
+    config = folder / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={host} port={target.port or 5432} {login}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        "auth_type = any\npool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 500\n"
+        f"logfile = {folder / 'pgbouncer.log'}\npidfile = {folder / 'pgbouncer.pid'}\n"
+    )
+    return config
+
+
+@pytest.fixture
+def pgbouncer_url(database_url: str) -> Iterator[str]:
+    if PGBOUNCER is None:
+        pytest.skip("pgbouncer is not installed (Debian/Ubuntu: apt-get install pgbouncer)")
+    port = free_port()
+    # Not under pytest's tmp_path: as root that is private to root, and PgBouncer runs as RUN_AS.
+    with tempfile.TemporaryDirectory(prefix="pgbouncer-") as folder:
+        config = bouncer_config(database_url, port, Path(folder))
+        command = [PGBOUNCER, str(config)]
+        if os.geteuid() == 0:
+            user = run_as(database_url)
+            shutil.chown(folder, user)
+            command = [PGBOUNCER, "-u", user, str(config)]
+        yield from serve(command, port, Path(folder), database_url)
+
+
+def serve(command: list[str], port: int, folder: Path, database_url: str) -> Iterator[str]:
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) as bouncer:  # noqa: S603
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    log = folder / "pgbouncer.log"
+                    assert bouncer.poll() is None, log.read_text() if log.exists() else "pgbouncer exited"
+                    assert time.monotonic() < deadline, "pgbouncer did not listen within 10 s"
+                    time.sleep(0.05)
+            target = urlsplit(database_url)
+            user = target.username or getpass.getuser()
+            yield f"postgresql://{user}:{target.password or ''}@127.0.0.1:{port}{target.path}"
+        finally:
+            bouncer.terminate()
+            bouncer.wait(timeout=10)
+
+
+@pytest.fixture
+async def created_items(live_sql: Sql) -> AsyncIterator[None]:
+    yield
+    await live_sql("DELETE FROM items WHERE name LIKE 'bouncer-%'")
+
+
+async def test_the_api_works_behind_pgbouncer(
+    start_app: StartApp, pgbouncer_url: str, live_sql: Sql, created_items: None
+) -> None:
+    async with start_app(database_url=pgbouncer_url, db_pgbouncer=True) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        # Many clients at once on 4 server sessions: each statement lands wherever the pool puts it.
+        created = await asyncio.gather(
+            *(client.post("/items", json={"name": f"bouncer-{n}"}) for n in range(40))
+        )
+        assert {response.status_code for response in created} == {201}
+        for _ in range(3):
+            pages = await asyncio.gather(*(client.get("/items", params={"limit": 5}) for _ in range(40)))
+            assert {response.status_code for response in pages} == {200}
+        bulk = await client.post("/items/bulk", json=[{"name": f"bouncer-bulk-{n}"} for n in range(50)])
+        assert bulk.status_code == 201
+        assert (await client.post("/items", json={"name": "bouncer-0"})).status_code == 409
+
+        opened = [
+            (await client.post("/accounts", json={"owner": owner, "balance_cents": 1000})).json()["id"]
+            for owner in ("x", "y")
+        ]
+        try:
+            moves = await asyncio.gather(
+                *(
+                    client.post(
+                        "/transfers",
+                        json={
+                            "from_account_id": opened[n % 2],
+                            "to_account_id": opened[1 - n % 2],
+                            "amount_cents": 7,
+                        },
+                    )
+                    for n in range(40)
+                )
+            )
+            assert {response.status_code for response in moves} <= {201, 409}
+            history = await client.get(f"/accounts/{opened[0]}/transfers")
+            assert history.status_code == 200
+            assert history.json()
+        finally:
+            await delete_accounts(live_sql, opened)
