@@ -7,12 +7,20 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .live import delete_accounts
+from .live import StartApp, delete_accounts
 from .protocols import Sql
 
 ACCOUNTS = 4
 OPENING_CENTS = 10_000
 TRANSFERS = 200
+
+
+@pytest.fixture
+async def live_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
+    # Transfers queue on the rows they lock; on a loaded machine the queue can outlast the default
+    # pool timeout, and this test is about the invariant, not timeouts (test_faults covers those).
+    async with start_app(db_pool_timeout=60) as client:
+        yield client
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ async def test_opposing_transfers_never_deadlock(start_app: StartApp, live_sql: 
     listed = ", ".join(map(str, ids))
     chance = random.Random(5)
     try:
-        async with start_app(db_pool_timeout=30) as client:
+        async with start_app(db_pool_timeout=60) as client:
             responses = await asyncio.gather(
                 *(
                     client.post(
