@@ -105,6 +105,8 @@ def test_dockerfile_lints(baked: tuple[Path, dict[str, Any]]) -> None:
         pytest.skip("use_docker=no bakes no Dockerfile")
     lint = run("hadolint", "Dockerfile", cwd=project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+    final_user = re.findall(r"^USER (\S+)", (project / "Dockerfile").read_text(), re.MULTILINE)[-1]
+    assert final_user.split(":")[0] not in {"0", "root"}
 
 
 def test_compose_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
