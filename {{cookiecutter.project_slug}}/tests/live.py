@@ -43,12 +43,13 @@ async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[No
     holder = asyncio.create_task(
         live_sql(f"SELECT pg_sleep(60) FROM (SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE) AS held")
     )
+    # This database's sleeper only: a shared server (TEST_DATABASE_URL) may run other suites.
+    ours = "FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
     try:
-        sleeping = "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
-        assert await eventually(lambda: live_sql(sleeping))
+        assert await eventually(lambda: live_sql(f"SELECT 1 {ours}"))
         yield
     finally:
-        await live_sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+        await live_sql(f"SELECT pg_cancel_backend(pid) {ours}")
         with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
             await holder
 
@@ -73,9 +74,10 @@ async def delete_accounts(live_sql: Sql, ids: list[int]) -> None:
 
 
 async def app_sessions(live_sql: Sql) -> dict[str, int]:
-    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
+    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...), in the test
+    database only: a shared server (TEST_DATABASE_URL) may hold other runs of the same project."""
     rows = await live_sql(
         "SELECT state, count(*) FROM pg_stat_activity"
-        f" WHERE application_name = '{APPLICATION_NAME}' GROUP BY state"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND datname = current_database() GROUP BY state"
     )
     return {str(state): int(count) for state, count in rows}

@@ -81,7 +81,7 @@ def sql(connection: BaseDBAsyncClient) -> Sql:
     """SQL inside the test's transaction: it sees what the app wrote during the test."""
 
     async def run(statement: str) -> list[tuple[Any, ...]]:
-        return rows(await connection.execute_query(statement))
+        return rows(await connection.execute_query_dict(statement))
 
     return run
 
@@ -118,7 +118,8 @@ def count_queries() -> CountQueries:
 
 @pytest.fixture(scope="session")
 async def observer(database_url: str) -> AsyncIterator[BoundedClient]:
-    async with standalone(database_url) as client:
+    # More than one connection: a test may hold one (row_locked's sleeping lock) while it looks.
+    async with standalone(database_url, connections=4) as client:
         yield client
 
 
@@ -127,7 +128,7 @@ def live_sql(observer: BoundedClient) -> Sql:
     """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
 
     async def run(statement: str) -> list[tuple[Any, ...]]:
-        return rows(await observer.execute_query(statement))
+        return rows(await observer.execute_query_dict(statement))
 
     return run
 

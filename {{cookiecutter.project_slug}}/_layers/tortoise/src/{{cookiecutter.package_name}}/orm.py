@@ -7,7 +7,7 @@ from .settings import Settings, SettingsError, get_settings
 
 CONNECTION = "default"
 APP = "models"
-ENGINE = "{{ cookiecutter.package_name }}.pool"  # Tortoise's asyncpg backend, bounded waits
+ENGINE = "{{ cookiecutter.package_name }}.pool"  # Tortoise's asyncpg backend, made fault-tolerant
 
 
 def credentials(settings: Settings) -> dict[str, Any]:
