@@ -21,7 +21,7 @@ from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
-from .live import APPLICATION_NAME, StartApp, delete_accounts, eventually, row_locked
+from .live import APPLICATION_NAME, THIS_DATABASE, StartApp, delete_accounts, eventually, row_locked
 from .protocols import Sql
 
 PROMPT_SECONDS = 0.5
@@ -84,7 +84,7 @@ def peak_checkouts(database: Database) -> Iterator[PeakCheckouts]:
 async def waiting_on_a_lock(live_sql: Sql, sessions: int = 1) -> bool:
     rows = await live_sql(
         "SELECT count(*) FROM pg_stat_activity"
-        f" WHERE wait_event_type = 'Lock' AND application_name = '{APPLICATION_NAME}'"
+        f" WHERE wait_event_type = 'Lock' AND application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
     )
     return bool(rows[0][0] >= sessions)
 
