@@ -18,6 +18,8 @@ from .protocols import Sql
 
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
+# Other runs may share the server (each with a database of its own): look at this run's sessions only.
+THIS_DATABASE = "datname = current_database()"
 
 
 @pytest.fixture
@@ -43,13 +45,12 @@ async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[No
     holder = asyncio.create_task(
         live_sql(f"SELECT pg_sleep(60) FROM (SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE) AS held")
     )
-    # This database's sleeper only: a shared server (TEST_DATABASE_URL) may run other suites.
-    ours = "FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
     try:
-        assert await eventually(lambda: live_sql(f"SELECT 1 {ours}"))
+        sleeping = f"SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND {THIS_DATABASE}"
+        assert await eventually(lambda: live_sql(sleeping))
         yield
     finally:
-        await live_sql(f"SELECT pg_cancel_backend(pid) {ours}")
+        await live_sql(f"SELECT pg_cancel_backend(pid) FROM ({sleeping}) AS holders")
         with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
             await holder
 
@@ -74,10 +75,9 @@ async def delete_accounts(live_sql: Sql, ids: list[int]) -> None:
 
 
 async def app_sessions(live_sql: Sql) -> dict[str, int]:
-    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...), in the test
-    database only: a shared server (TEST_DATABASE_URL) may hold other runs of the same project."""
+    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
     rows = await live_sql(
         "SELECT state, count(*) FROM pg_stat_activity"
-        f" WHERE application_name = '{APPLICATION_NAME}' AND datname = current_database() GROUP BY state"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE} GROUP BY state"
     )
     return {str(state): int(count) for state, count in rows}
