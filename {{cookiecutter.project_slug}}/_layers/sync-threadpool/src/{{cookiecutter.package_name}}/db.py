@@ -24,17 +24,19 @@ def engine_url(settings: Settings) -> URL:
 
 
 def connect_args(settings: Settings) -> dict[str, Any]:
-    statement_ms = round(settings.db_statement_timeout * 1000)
     args: dict[str, Any] = {
         # libpq counts whole seconds and treats anything under 2 as 2.
         "connect_timeout": max(2, math.ceil(settings.db_connect_timeout)),
-        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
-        "options": f"-c statement_timeout={statement_ms}",
         "application_name": "{{ cookiecutter.project_slug }}",
     }
-    if settings.db_pgbouncer:
-        # Transaction pooling hands each transaction a different server connection, where a
-        # statement psycopg prepared on another one does not exist.
+    if not settings.db_pgbouncer:
+        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
+        args["options"] = f"-c statement_timeout={round(settings.db_statement_timeout * 1000)}"
+    else:
+        # PgBouncer refuses the `options` startup parameter: set statement_timeout on the database
+        # role (ALTER ROLE ... SET statement_timeout) instead. Transaction pooling hands each
+        # transaction a different server connection, where a statement psycopg prepared on
+        # another one does not exist.
         args["prepare_threshold"] = None
     return args
 
