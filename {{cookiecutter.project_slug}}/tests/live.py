@@ -38,6 +38,14 @@ def start_app(settings: Settings) -> StartApp:
     return start
 
 
+@pytest.fixture
+async def live_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
+    """A client for an app with its own pool and real commits, for tests that need concurrency;
+    they must delete what they create."""
+    async with start_app() as client:
+        yield client
+
+
 @contextlib.asynccontextmanager
 async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[None]:
     """Another session holds the row's lock until the block ends. One statement does it (lock,

@@ -134,18 +134,6 @@ def live_sql(observer: BoundedClient) -> Sql:
 
 
 @pytest.fixture
-async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
-    """A client for an app with its own pool and real commits, for tests that need concurrency;
-    they must delete what they create."""
-    application = create_app(settings)
-    async with (
-        LifespanManager(application),
-        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
-    ):
-        yield http
-
-
-@pytest.fixture
 async def migrator(database_url: str) -> AsyncIterator[TortoiseMigrator]:
     url = with_database(database_url, f"{database_name(database_url)}_migrations")
     await recreate_database(url)
