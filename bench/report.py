@@ -127,6 +127,7 @@ def document(
             "scenarios": list(plan.scenarios),
             "concurrencies": list(plan.concurrencies),
             "seconds": plan.seconds,
+            "seconds_at_256": plan.seconds_for(256),
             "warmup_seconds": plan.warmup_seconds,
             "latencies_ms": list(plan.latencies_ms),
             "wrk": {"threads": 1, "timeout_s": wrk.TIMEOUT_S},
@@ -171,13 +172,14 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
         f" Linux {about['kernel']}, Python {about['python']}, PostgreSQL {about['postgresql']},"
         f" {about['wrk']}; template {about['template_commit']}; {doc['elapsed_s']} s in all.",
         "",
-        f"Each figure: wrk on loopback, 1 thread, {plan['seconds']:g} s, after a"
-        f" {plan['warmup_seconds']:g} s warm-up per scenario; uvicorn {plan['uvicorn']}; a fresh copy of a"
-        f" database seeded with {seed['items']:,} items, {seed['accounts']:,} accounts and"
-        f" {seed['transfers']:,} transfers for each pass. *of ceiling* is req/s over the ceiling's in the"
-        f" same cell; *errors* counts non-2xx answers and socket errors, *timeouts* requests slower than"
-        f" {plan['wrk']['timeout_s']} s; *app CPU ms/req* is the served process's CPU time over its requests"
-        f" (steadier than req/s on a shared machine). Machine busy with other work before each target"
+        f"Each figure: wrk on loopback, 1 thread, {plan['seconds']:g} s ({plan['seconds_at_256']} s at"
+        f" c=256), after a {plan['warmup_seconds']:g} s warm-up per scenario; uvicorn {plan['uvicorn']};"
+        f" a fresh copy of a database seeded with {seed['items']:,} items, {seed['accounts']:,} accounts"
+        f" and {seed['transfers']:,} transfers for each pass. *of ceiling* is req/s over the ceiling's in"
+        " the same cell; *errors* counts non-2xx answers and socket errors, *timeouts* requests slower"
+        f" than {plan['wrk']['timeout_s']} s (wrk sees one only in a run longer than that);"
+        " *app CPU ms/req* is the served process's CPU time over its requests"
+        " (steadier than req/s on a shared machine). Machine busy with other work before each target"
         f" (% of all cores): {busy}.",
         "",
         "| name | what it is | versions |",

@@ -142,13 +142,15 @@ def measure_target(target: Target, plan: Plan, context: "Context", rows: list[di
                 for scenario in plan.scenarios:
                     for connections in plan.concurrencies:
                         time.sleep(plan.pause_seconds)  # let the last run's sockets close
+                        drained = load.wait_idle(pid)  # and the app finish what that run left it
                         tag = {"run": uuid.uuid4().hex[:10], "seed": len(rows) + 2}
                         profiled = context.profile and not latency_ms and connections == PROFILED_CONCURRENCY
                         raw = context.work / f"profile-{target.name}-{scenario}.txt"
-                        sampler = pyspy.start(pid, plan.seconds, raw) if profiled else None
+                        seconds = plan.seconds_for(connections)
+                        sampler = pyspy.start(pid, seconds, raw) if profiled else None
                         cpu_before = load.process_cpu_seconds(pid)
                         figures = wrk.run(
-                            context.wrk, base, scenario, connections, plan.seconds, params | tag, context.work
+                            context.wrk, base, scenario, connections, seconds, params | tag, context.work
                         )
                         cpu = load.process_cpu_seconds(pid) - cpu_before
                         if sampler is not None:
@@ -171,6 +173,7 @@ def measure_target(target: Target, plan: Plan, context: "Context", rows: list[di
                             else None,
                             "app_cpu_share": round(cpu / figures.seconds, 3) if figures.seconds else None,
                             "profiled": profiled,
+                            "drained_s": drained,
                         }
                         rows.append(row)
                         log(report.progress_line(row))
