@@ -20,6 +20,11 @@ class Plan:
     pause_seconds: float = 0.3  # between measured runs, so the last run's sockets close
     busy_sample_seconds: float = 2.0  # how long the machine's own load is sampled before each target
 
+    rounds: int = 1  # runs per cell below c=256; the best stands for it (see run.best_of)
+
+    def rounds_for(self, connections: int) -> int:
+        return 1 if connections >= 256 else self.rounds
+
     def seconds_for(self, connections: int) -> int:
         return max(self.seconds, self.stress_seconds) if connections >= 256 else self.seconds
 
@@ -28,11 +33,12 @@ FULL = Plan(
     mode="full",
     scenarios=SCENARIOS,
     concurrencies=(1, 16, 64, 256),
-    seconds=2,
+    seconds=1,
     warmup_seconds=1,
     latencies_ms=(0.0, 1.0),
     references=references.ALL,
     stress_seconds=5,
+    rounds=2,
 )
 QUICK = Plan(
     mode="quick",

@@ -128,6 +128,7 @@ def document(
             "concurrencies": list(plan.concurrencies),
             "seconds": plan.seconds,
             "seconds_at_256": plan.seconds_for(256),
+            "rounds": plan.rounds,
             "warmup_seconds": plan.warmup_seconds,
             "latencies_ms": list(plan.latencies_ms),
             "wrk": {"threads": 1, "timeout_s": wrk.TIMEOUT_S},
@@ -172,8 +173,9 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
         f" Linux {about['kernel']}, Python {about['python']}, PostgreSQL {about['postgresql']},"
         f" {about['wrk']}; template {about['template_commit']}; {doc['elapsed_s']} s in all.",
         "",
-        f"Each figure: wrk on loopback, 1 thread, {plan['seconds']:g} s ({plan['seconds_at_256']} s at"
-        f" c=256), after a {plan['warmup_seconds']:g} s warm-up per scenario; uvicorn {plan['uvicorn']};"
+        f"Each figure: wrk on loopback, 1 thread, the best of {plan['rounds']} runs of {plan['seconds']:g} s"
+        f" (one run of {plan['seconds_at_256']} s at c=256; errors and timeouts are summed over runs),"
+        f" after a {plan['warmup_seconds']:g} s warm-up per scenario; uvicorn {plan['uvicorn']};"
         f" a fresh copy of a database seeded with {seed['items']:,} items, {seed['accounts']:,} accounts"
         f" and {seed['transfers']:,} transfers for each pass. *of ceiling* is req/s over the ceiling's in"
         " the same cell; *errors* counts non-2xx answers and socket errors, *timeouts* requests slower"
@@ -195,16 +197,7 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
             "Added latency: a userspace TCP proxy holds each chunk the app sends to PostgreSQL;"
             f" measured idle, it added {added[0]:.2f}-{added[-1]:.2f} ms to a round trip.",
         ]
-    lines += [
-        "",
-        "## Targets (issue 6), read from this run",
-        "",
-        "| target | measured | met |",
-        "|---|---|---|",
-    ]
-    for check in doc["checks"]:
-        met = {True: "yes", False: "**no**", None: "-"}[check["met"]]
-        lines.append(f"| {check['target']} | {check['measured']} | {met} |")
+    lines += ["", "## Targets (issue 6), read from this run", "", *targets_table(doc)]
     lines += ["", *summary(doc, names)]
     if chart_name:
         lines += ["", f"![req/s and p99 by concurrency]({chart_name})"]
@@ -238,13 +231,65 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
     return "\n".join(lines)
 
 
-def summary(doc: dict[str, Any], names: Sequence[str]) -> list[str]:
+def targets_table(doc: dict[str, Any]) -> list[str]:
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    for check in doc["checks"]:
+        met = {True: "yes", False: "**no**", None: "-"}[check["met"]]
+        lines.append(f"| {check['target']} | {check['measured']} | {met} |")
+    return lines
+
+
+README_START = "<!-- bench:start: written by `nox -s bench` (bench/report.py); do not edit by hand -->"
+README_END = "<!-- bench:end -->"
+
+
+def readme_block(doc: dict[str, Any], results: str) -> str:
+    """The README's view of a full run: where it ran, the c=64 summary, the chart, the targets."""
+    about = doc["machine"]
+    busy = about.get("background_busy_pct", {})
+    lines = [
+        README_START,
+        f"Measured {about['date']} on {about['nproc']} cores ({about['cpu']}), {about['memory_gib']} GiB,"
+        f" Python {about['python']}, PostgreSQL {about['postgresql']}, {about['wrk']}, template"
+        f" {about['template_commit']}; the whole run took {doc['elapsed_s'] / 60:.0f} min."
+        + (
+            f" Other work kept {min(busy.values()):.0f}-{max(busy.values()):.0f}% of the machine busy"
+            " while it ran: compare the rows with each other, not with another run."
+            if busy
+            else ""
+        ),
+        "",
+        *summary(doc, [target["name"] for target in doc["targets"]], level="####"),
+        f"![req/s and p99 against concurrency]({results}/results.png)",
+        "",
+        "#### Targets from issue 6",
+        "",
+        *targets_table(doc),
+        "",
+        f"Every figure (p50, errors, timeouts, app CPU per request, c=1 to 256): [{results}/results.md]"
+        f"({results}/results.md), and [{results}/results.json]({results}/results.json).",
+        README_END,
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, doc: dict[str, Any], results: str) -> bool:
+    """Replace the block between the markers; False if the README has no such block."""
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    readme.write_text(text[:start] + readme_block(doc, results) + text[end + len(README_END) :])
+    return True
+
+
+def summary(doc: dict[str, Any], names: Sequence[str], level: str = "##") -> list[str]:
     """req/s (share of the ceiling) and p99 at one concurrency, a table per added latency."""
     plan = doc["plan"]
     concurrency = (
         TARGET_CONCURRENCY if TARGET_CONCURRENCY in plan["concurrencies"] else plan["concurrencies"][-1]
     )
-    lines = [f"## At c={concurrency}: req/s (share of the ceiling), p99", ""]
+    lines = [f"{level} At c={concurrency}: req/s (share of the ceiling), p99", ""]
     for latency in plan["latencies_ms"]:
         title = "no added latency" if not latency else f"+{latency:g} ms per database round trip"
         lines += [
