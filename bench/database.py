@@ -84,6 +84,17 @@ def server_version(server: str) -> str:
     return str(row[0]) if row else "unknown"
 
 
+def free_connections(server: str) -> int:
+    """Connections the server would still accept from a non-superuser-reserved client."""
+    with psycopg.connect(server) as connection:
+        row = connection.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def new_name(label: str) -> str:
     return f"bench_{label}_{uuid.uuid4().hex[:8]}".replace("-", "_").lower()
 

@@ -14,15 +14,17 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def wait_idle(pid: int, limit_s: float = 30.0, window_s: float = 0.2, busy_share: float = 0.05) -> float:
-    """Wait until the process spends under `busy_share` of a core for one window: the requests a
-    finished run left behind (wrk closes its connections, the app still serves what it had) are done,
-    so they do not weigh on the next run. Returns the seconds waited."""
+def wait_idle(
+    pids: list[int], limit_s: float = 30.0, window_s: float = 0.2, busy_share: float = 0.05
+) -> float:
+    """Wait until the processes together spend under `busy_share` of a core for one window: the
+    requests a finished run left behind (wrk closes its connections, the app still serves what it
+    had) are done, so they do not weigh on the next run. Returns the seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < limit_s:
-        before = process_cpu_seconds(pid)
+        before = sum(process_cpu_seconds(pid) for pid in pids)
         time.sleep(window_s)
-        if process_cpu_seconds(pid) - before < busy_share * window_s:
+        if sum(process_cpu_seconds(pid) for pid in pids) - before < busy_share * window_s:
             break
     return round(time.monotonic() - started, 2)
 

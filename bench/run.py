@@ -23,6 +23,8 @@ from .plan import FULL, QUICK, Plan
 RESULTS = Path(__file__).resolve().parent / "results"
 PROFILED_CONCURRENCY = 64
 BUSY_WARNING_PCT = 15.0
+POOL_CAPACITY = 15  # connections one served target may hold: the template's pool_size 10 + max_overflow 5
+CONNECTION_HEADROOM = 10
 
 
 @dataclass
@@ -120,60 +122,95 @@ def database_for(
             yield proxied, {"proxy_delay_ms": latency.delay_ms, "added_round_trip_ms": latency.added_ms}
 
 
-def measure_target(target: Target, plan: Plan, context: "Context", rows: list[dict[str, object]]) -> None:
+@dataclass
+class Live:
+    """A target being served during one pass."""
+
+    target: Target
+    pid: int
+    base: str
+    params: dict[str, object]
+
+
+def measure_group(group: list[Target], plan: Plan, context: "Context", rows: list[dict[str, Any]]) -> None:
+    """Serve every target of the group at once and take turns cell by cell, so that whatever else the
+    machine is doing weighs on all of them alike: the shares of the ceiling compare like with like."""
     for latency_ms in plan.latencies_ms:
-        with database_for(context, target, latency_ms) as (url, latency):
-            if latency:
-                context.proxies.append({"target": target.name, "latency_ms": latency_ms, **latency})
-            port = proxy.free_port()
-            base = f"http://127.0.0.1:{port}"
-            command = server.uvicorn_command(target.python, target.app, port, target.factory, target.app_dir)
-            env = bake.clean_env(DATABASE_URL=url, **target.env)
-            log_file = context.work / f"uvicorn-{target.name}-{latency_ms:g}ms.log"
-            with server.serving(command, target.cwd, env, base + target.ready_path, log_file) as pid:
-                params = {
-                    "item_low": target.seeded.item_ids[0],
-                    "item_high": target.seeded.item_ids[1],
-                    "account_low": target.seeded.account_ids[0],
-                    "account_high": target.seeded.account_ids[1],
-                }
-                for scenario in plan.scenarios:  # warm-up: caches, prepared statements, pool connections
-                    tag = {"run": uuid.uuid4().hex[:10], "seed": 1}
-                    wrk.run(context.wrk, base, scenario, 16, plan.warmup_seconds, params | tag, context.work)
+        label = f"{'+'.join(target.name for target in group)} +{latency_ms:g}ms"
+        context.background_busy_pct[label] = busy = load.background_busy_pct(plan.busy_sample_seconds)
+        if busy > BUSY_WARNING_PCT:
+            log(f"bench: warning: other work keeps {busy:.0f}% of the machine busy ({label}): noisy figures")
+        with ExitStack() as stack:
+            live = [stack.enter_context(serve(target, latency_ms, context)) for target in group]
+            for each in live:  # warm-up: caches, prepared statements, pool connections
                 for scenario in plan.scenarios:
-                    for connections in plan.concurrencies:
-                        rounds = [
-                            measure_once(
-                                target, plan, context, pid, base, scenario, connections, latency_ms, params
-                            )
-                            for _ in range(plan.rounds_for(connections))
-                        ]
-                        row = best_of(rounds)
+                    tag = {"run": uuid.uuid4().hex[:10], "seed": 1}
+                    wrk.run(
+                        context.wrk,
+                        each.base,
+                        scenario,
+                        16,
+                        plan.warmup_seconds,
+                        each.params | tag,
+                        context.work,
+                    )
+            pids = [each.pid for each in live]
+            for scenario in plan.scenarios:
+                for connections in plan.concurrencies:
+                    rounds: dict[str, list[dict[str, Any]]] = {each.target.name: [] for each in live}
+                    for turn in range(plan.rounds_for(connections)):
+                        for each in (
+                            live[turn % len(live) :] + live[: turn % len(live)]
+                        ):  # no one always first
+                            row = measure_once(each, plan, context, pids, scenario, connections, latency_ms)
+                            rounds[each.target.name].append(row)
+                    for each in live:
+                        row = best_of(rounds[each.target.name])
                         rows.append(row)
                         log(report.progress_line(row))
 
 
+@contextmanager
+def serve(target: Target, latency_ms: float, context: "Context") -> Iterator[Live]:
+    """The target served by uvicorn on a fresh copy of its database, directly or through the proxy."""
+    with database_for(context, target, latency_ms) as (url, latency):
+        if latency:
+            context.proxies.append({"target": target.name, "latency_ms": latency_ms, **latency})
+        port = proxy.free_port()
+        base = f"http://127.0.0.1:{port}"
+        command = server.uvicorn_command(target.python, target.app, port, target.factory, target.app_dir)
+        env = bake.clean_env(DATABASE_URL=url, **target.env)
+        log_file = context.work / f"uvicorn-{target.name}-{latency_ms:g}ms.log"
+        with server.serving(command, target.cwd, env, base + target.ready_path, log_file) as pid:
+            params: dict[str, object] = {
+                "item_low": target.seeded.item_ids[0],
+                "item_high": target.seeded.item_ids[1],
+                "account_low": target.seeded.account_ids[0],
+                "account_high": target.seeded.account_ids[1],
+            }
+            yield Live(target, pid, base, params)
+
+
 def measure_once(
-    target: Target,
+    live: Live,
     plan: Plan,
     context: "Context",
-    pid: int,
-    base: str,
+    pids: list[int],
     scenario: str,
     connections: int,
     latency_ms: float,
-    params: dict[str, object],
 ) -> dict[str, Any]:
     """One wrk run, with the app's CPU time over it (and py-spy's samples if asked)."""
+    target, pid = live.target, live.pid
     time.sleep(plan.pause_seconds)  # let the last run's sockets close
-    drained = load.wait_idle(pid)  # and the app finish what that run left it
+    drained = load.wait_idle(pids)  # and every app finish what the last run left it
     tag = {"run": uuid.uuid4().hex[:10], "seed": uuid.uuid4().int % 10**6}
     profiled = context.profile and not latency_ms and connections == PROFILED_CONCURRENCY
     raw = context.work / f"profile-{target.name}-{scenario}.txt"
     seconds = plan.seconds_for(connections)
     sampler = pyspy.start(pid, seconds, raw) if profiled else None
     cpu_before = load.process_cpu_seconds(pid)
-    figures = wrk.run(context.wrk, base, scenario, connections, seconds, params | tag, context.work)
+    figures = wrk.run(context.wrk, live.base, scenario, connections, seconds, live.params | tag, context.work)
     cpu = load.process_cpu_seconds(pid) - cpu_before
     if sampler is not None:
         sampler.wait(timeout=60)
@@ -207,6 +244,17 @@ def best_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     best["statuses"] = statuses
     best["rounds"] = [{"rps": row["rps"], "p99_ms": row["p99_ms"]} for row in rounds]
     return best
+
+
+def groups(targets: list[Target], db_server: str) -> list[list[Target]]:
+    """All targets at once if the server has the connections for every pool (plus headroom); else one
+    at a time, as a fallback that compares targets measured minutes apart."""
+    free = database.free_connections(db_server)
+    needed = POOL_CAPACITY * len(targets) + CONNECTION_HEADROOM
+    if needed <= free:
+        return [targets]
+    log(f"bench: warning: {free} free database connections, {needed} to serve all at once: one at a time")
+    return [[target] for target in targets]
 
 
 @dataclass
@@ -281,13 +329,8 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
         targets = [*prepare_references(plan, work, targets[0]), *targets]
         context = Context(db_server, wrk_path, work, profile)
         rows: list[dict[str, object]] = []
-        for target in targets:
-            context.background_busy_pct[target.name] = busy = load.background_busy_pct(
-                plan.busy_sample_seconds
-            )
-            if busy > BUSY_WARNING_PCT:
-                log(f"bench: warning: {busy:.0f}% of the machine busy before {target.name}: noisy figures")
-            measure_target(target, plan, context, rows)
+        for group in groups(targets, db_server):
+            measure_group(group, plan, context, rows)
         about = machine.describe(database.server_version(db_server), wrk.version(wrk_path))
         about["background_busy_pct"] = context.background_busy_pct
     elapsed = time.monotonic() - started
