@@ -49,9 +49,11 @@ def draw(doc: dict[str, Any], path: Path) -> None:
                 axis.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     about = doc["machine"]
+    rounds = plan.get("rounds", 1)
+    per_point = f"best of {rounds} x {plan['seconds']:g} s" if rounds > 1 else f"{plan['seconds']:g} s"
     figure.suptitle(
         f"{doc['mode']} run, {about['nproc']} cores ({about['cpu']}), Python {about['python']},"
-        f" PostgreSQL {about['postgresql']}, {plan['seconds']:g} s per point",
+        f" PostgreSQL {about['postgresql']}, {per_point} per point ({plan['seconds_at_256']} s at c=256)",
         fontsize=10,
     )
     figure.tight_layout()
