@@ -48,7 +48,7 @@ def answers(url: str) -> str | None:
     try:
         psycopg.connect(url, connect_timeout=3).close()
     except psycopg.OperationalError as error:
-        return (str(error).strip().splitlines() or ["no reason given"])[-1]
+        return (str(error).strip().splitlines() or ["no reason given"])[0].strip()
     return None
 
 
