@@ -27,3 +27,12 @@ def tests(session: nox.Session) -> None:
 def variants(session: nox.Session) -> None:
     """Bake each driver, install it, and run its own suite on a named server and on the embedded one."""
     session.run(UV, "run", "pytest", "-m", "variant", "-v", *session.posargs, external=True)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Load benchmark of every db_driver beside a ceiling and an anti-pattern (minutes; not run by CI).
+
+    `uv run nox -s bench` writes bench/results/; `uv run nox -s bench -- --quick` is a smoke run.
+    """
+    session.run(UV, "run", "python", "-m", "bench", *session.posargs, external=True)

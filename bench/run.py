@@ -1,0 +1,344 @@
+"""The whole run: bake and install each variant, seed its database, then serve each variant and each
+reference twice (direct, and with latency added by the proxy) and drive every scenario with wrk."""
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import bake, database, load, machine, proxy, pyspy, references, report, server, wrk
+from .drivers import TEMPLATE, drivers
+from .errors import BenchError
+from .plan import FULL, QUICK, Plan
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PROFILED_CONCURRENCY = 64
+BUSY_WARNING_PCT = 15.0
+POOL_CAPACITY = 15  # connections one served target may hold: the template's pool_size 10 + max_overflow 5
+CONNECTION_HEADROOM = 10
+
+
+@dataclass
+class Target:
+    """Something uvicorn serves: a baked variant or a reference app."""
+
+    name: str
+    kind: str  # "variant" or "reference"
+    label: str
+    python: Path
+    cwd: Path
+    app: str
+    factory: bool
+    ready_path: str
+    golden: str  # the seeded database its passes copy
+    seeded: database.Seeded
+    app_dir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def prepare_variant(driver: str, work: Path, db_server: str, cleanup: ExitStack) -> Target:
+    started = time.monotonic()
+    project = bake.bake(driver, work / "variants")
+    golden = database.new_name(f"golden_{driver}")
+    url = database.create(db_server, golden)
+    cleanup.callback(database.drop, db_server, golden)
+    bake.run(
+        [bake.UV, "run", "--no-sync", "migrate"],
+        project.root,
+        f"migrating the {driver} variant",
+        DATABASE_URL=url,
+    )
+    seeded = database.seed(url)
+    log(f"bench: {driver}: baked, installed, migrated and seeded in {time.monotonic() - started:.0f} s")
+    return Target(
+        name=driver,
+        kind="variant",
+        label=f"db_driver={driver}",
+        python=project.python,
+        cwd=project.root,
+        app=f"{project.package}.main:create_app",
+        factory=True,
+        ready_path="/health/ready",
+        golden=golden,
+        seeded=seeded,
+        env={
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "LOG_LEVEL": "WARNING",
+            "PATH": f"{project.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        },
+        versions=bake.versions(project.python, project.root),
+    )
+
+
+def prepare_references(plan: Plan, work: Path, first: Target) -> list[Target]:
+    python = references.environment(work, pins=first.versions)
+    versions = bake.versions(python, work)
+    return [
+        Target(
+            name=reference.name,
+            kind="reference",
+            label=reference.label,
+            python=python,
+            cwd=work,
+            app=reference.module,
+            factory=False,
+            ready_path="/health/live",
+            golden=first.golden,  # the same schema and rows as the first variant
+            seeded=first.seeded,
+            app_dir=references.FOLDER,
+            versions=versions,
+        )
+        for reference in plan.references
+    ]
+
+
+@contextmanager
+def database_for(
+    context: "Context", target: Target, latency_ms: float
+) -> Iterator[tuple[str, dict[str, float]]]:
+    """A fresh copy of the target's seeded database, reached directly or through the latency proxy."""
+    with database.copy_of(context.db_server, target.golden, target.name) as url:
+        if not latency_ms:
+            yield url, {}
+            return
+        with proxy.calibrated(url, latency_ms, context.proxy_delays.get(latency_ms)) as latency:
+            context.proxy_delays[latency_ms] = latency.delay_ms
+            proxied = database.with_address(url, "127.0.0.1", latency.port)
+            yield proxied, {"proxy_delay_ms": latency.delay_ms, "added_round_trip_ms": latency.added_ms}
+
+
+@dataclass
+class Live:
+    """A target being served during one pass."""
+
+    target: Target
+    pid: int
+    base: str
+    params: dict[str, object]
+
+
+def measure_group(group: list[Target], plan: Plan, context: "Context", rows: list[dict[str, Any]]) -> None:
+    """Serve every target of the group at once and take turns cell by cell, so that whatever else the
+    machine is doing weighs on all of them alike: the shares of the ceiling compare like with like."""
+    for latency_ms in plan.latencies_ms:
+        label = f"{'+'.join(target.name for target in group)} +{latency_ms:g}ms"
+        context.background_busy_pct[label] = busy = load.background_busy_pct(plan.busy_sample_seconds)
+        if busy > BUSY_WARNING_PCT:
+            log(f"bench: warning: other work keeps {busy:.0f}% of the machine busy ({label}): noisy figures")
+        with ExitStack() as stack:
+            live = [stack.enter_context(serve(target, latency_ms, context)) for target in group]
+            for each in live:  # warm-up: caches, prepared statements, pool connections
+                for scenario in plan.scenarios:
+                    tag = {"run": uuid.uuid4().hex[:10], "seed": 1}
+                    wrk.run(
+                        context.wrk,
+                        each.base,
+                        scenario,
+                        16,
+                        plan.warmup_seconds,
+                        each.params | tag,
+                        context.work,
+                    )
+            pids = [each.pid for each in live]
+            for scenario in plan.scenarios:
+                for connections in plan.concurrencies:
+                    rounds: dict[str, list[dict[str, Any]]] = {each.target.name: [] for each in live}
+                    for turn in range(plan.rounds_for(connections)):
+                        for each in (
+                            live[turn % len(live) :] + live[: turn % len(live)]
+                        ):  # no one always first
+                            row = measure_once(each, plan, context, pids, scenario, connections, latency_ms)
+                            rounds[each.target.name].append(row)
+                    for each in live:
+                        row = best_of(rounds[each.target.name])
+                        rows.append(row)
+                        log(report.progress_line(row))
+
+
+@contextmanager
+def serve(target: Target, latency_ms: float, context: "Context") -> Iterator[Live]:
+    """The target served by uvicorn on a fresh copy of its database, directly or through the proxy."""
+    with database_for(context, target, latency_ms) as (url, latency):
+        if latency:
+            context.proxies.append({"target": target.name, "latency_ms": latency_ms, **latency})
+        port = proxy.free_port()
+        base = f"http://127.0.0.1:{port}"
+        command = server.uvicorn_command(target.python, target.app, port, target.factory, target.app_dir)
+        env = bake.clean_env(DATABASE_URL=url, **target.env)
+        log_file = context.work / f"uvicorn-{target.name}-{latency_ms:g}ms.log"
+        with server.serving(command, target.cwd, env, base + target.ready_path, log_file) as pid:
+            params: dict[str, object] = {
+                "item_low": target.seeded.item_ids[0],
+                "item_high": target.seeded.item_ids[1],
+                "account_low": target.seeded.account_ids[0],
+                "account_high": target.seeded.account_ids[1],
+            }
+            yield Live(target, pid, base, params)
+
+
+def measure_once(
+    live: Live,
+    plan: Plan,
+    context: "Context",
+    pids: list[int],
+    scenario: str,
+    connections: int,
+    latency_ms: float,
+) -> dict[str, Any]:
+    """One wrk run, with the app's CPU time over it (and py-spy's samples if asked)."""
+    target, pid = live.target, live.pid
+    time.sleep(plan.pause_seconds)  # let the last run's sockets close
+    drained = load.wait_idle(pids)  # and every app finish what the last run left it
+    tag = {"run": uuid.uuid4().hex[:10], "seed": uuid.uuid4().int % 10**6}
+    profiled = context.profile and not latency_ms and connections == PROFILED_CONCURRENCY
+    raw = context.work / f"profile-{target.name}-{scenario}.txt"
+    seconds = plan.seconds_for(connections)
+    sampler = pyspy.start(pid, seconds, raw) if profiled else None
+    cpu_before = load.process_cpu_seconds(pid)
+    figures = wrk.run(context.wrk, live.base, scenario, connections, seconds, live.params | tag, context.work)
+    cpu = load.process_cpu_seconds(pid) - cpu_before
+    if sampler is not None:
+        sampler.wait(timeout=60)
+        title = f"{target.name}, {scenario}, c={connections}, no added latency"
+        context.profiles[f"{target.name}-{scenario}-c{connections}"] = pyspy.summarise(raw, title)
+    return {
+        "target": target.name,
+        "kind": target.kind,
+        "latency_ms": latency_ms,
+        "scenario": scenario,
+        "concurrency": connections,
+        "rps": round(figures.rps, 1),
+        **{key: value for key, value in asdict(figures).items() if key != "statuses"},
+        "statuses": figures.statuses,
+        "app_cpu_ms_per_request": round(1000 * cpu / figures.requests, 3) if figures.requests else None,
+        "app_cpu_share": round(cpu / figures.seconds, 3) if figures.seconds else None,
+        "profiled": profiled,
+        "drained_s": drained,
+    }
+
+
+def best_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the most req/s stands for the cell (other work on the machine only ever slows
+    a round down), but errors and timeouts are summed over all rounds: none may hide."""
+    best = dict(max(rounds, key=lambda row: row["rps"]))
+    best["errors"] = {kind: sum(row["errors"][kind] for row in rounds) for kind in best["errors"]}
+    statuses: dict[str, int] = {}
+    for row in rounds:
+        for status, count in row["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    best["statuses"] = statuses
+    best["rounds"] = [{"rps": row["rps"], "p99_ms": row["p99_ms"]} for row in rounds]
+    return best
+
+
+def groups(targets: list[Target], db_server: str) -> list[list[Target]]:
+    """All targets at once if the server has the connections for every pool (plus headroom); else one
+    at a time, as a fallback that compares targets measured minutes apart."""
+    free = database.free_connections(db_server)
+    needed = POOL_CAPACITY * len(targets) + CONNECTION_HEADROOM
+    if needed <= free:
+        return [targets]
+    log(f"bench: warning: {free} free database connections, {needed} to serve all at once: one at a time")
+    return [[target] for target in targets]
+
+
+@dataclass
+class Context:
+    """What every target's measurement shares."""
+
+    db_server: str
+    wrk: str
+    work: Path
+    profile: bool
+    proxies: list[dict[str, object]] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)
+    proxy_delays: dict[float, float] = field(default_factory=dict)  # calibrated once, reused
+    background_busy_pct: dict[str, float] = field(default_factory=dict)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: two scenarios, two concurrencies, 1 s"
+    )
+    parser.add_argument("--out", type=Path, help="where results go (default bench/results/, or its quick/)")
+    parser.add_argument("--only", help="comma-separated variant or reference names to run (default: all)")
+    parser.add_argument("--seconds", type=int, help="override each measured run's duration")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (baked projects, logs)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"py-spy each target at c={PROFILED_CONCURRENCY}, no added latency",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    plan = QUICK if args.quick else FULL
+    if args.seconds:
+        plan = replace(plan, seconds=max(1, args.seconds))
+    out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
+    only = set(args.only.split(",")) if args.only else None
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        return execute(plan, out, only, work, started, args.profile)
+    except BenchError as error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if args.keep:
+            log(f"bench: work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: float, profile: bool) -> int:
+    wrk_path = wrk.ensure_wrk()
+    variants = drivers()
+    if only is not None:
+        known = set(variants) | {reference.name for reference in references.ALL}
+        if unknown := only - known:
+            raise BenchError(
+                f"--only: unknown {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})"
+            )
+        variants = [driver for driver in variants if driver in only]
+        plan = replace(plan, references=tuple(r for r in plan.references if r.name in only))
+    if not variants:
+        raise BenchError("no variant to measure (the references need a variant's seeded database)")
+    names = ", ".join(reference.name for reference in plan.references)
+    log(f"bench: {plan.mode} run: variants {', '.join(variants)}; references {names}")
+    with database.postgres_server() as db_server, ExitStack() as cleanup:
+        targets = [prepare_variant(driver, work, db_server, cleanup) for driver in variants]
+        targets = [*prepare_references(plan, work, targets[0]), *targets]
+        context = Context(db_server, wrk_path, work, profile)
+        rows: list[dict[str, object]] = []
+        for group in groups(targets, db_server):
+            measure_group(group, plan, context, rows)
+        about = machine.describe(database.server_version(db_server), wrk.version(wrk_path))
+        about["background_busy_pct"] = context.background_busy_pct
+    elapsed = time.monotonic() - started
+    document = report.document(plan, about, targets, rows, context.proxies, elapsed)
+    paths = report.write(document, out, context.profiles)
+    if plan.mode == "full" and out.resolve() == RESULTS and only is None:
+        results = RESULTS.relative_to(TEMPLATE).as_posix()
+        if report.update_readme(TEMPLATE / "README.md", document, results):
+            paths.append(TEMPLATE / "README.md")
+    log(f"bench: done in {elapsed:.0f} s; wrote {', '.join(str(path) for path in paths)}")
+    return 0

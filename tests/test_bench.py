@@ -1,0 +1,54 @@
+"""The benchmark harness in its quick mode, once, so CI covers it: every variant and reference is baked
+or installed, seeded, served, driven by wrk directly and through the latency proxy, and reported.
+Figures are never asserted: on a shared machine they are the benchmark's to report, not a test's."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.plan import QUICK
+
+from .template import DRIVERS, TEMPLATE
+
+pytestmark = pytest.mark.variant
+
+
+def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL"}}
+    command = [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)]
+    try:
+        done = subprocess.run(
+            command, cwd=TEMPLATE, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the quick bench did not finish within 600 s")
+    lines = done.stderr.strip().splitlines() or ["no output"]
+    reason = next((line for line in reversed(lines) if "error:" in line), lines[-1])
+    assert done.returncode == 0, reason
+    print("\n".join(lines[-8:]))
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    names = [reference.name for reference in QUICK.references] + DRIVERS
+    assert [target["name"] for target in results["targets"]] == names
+    cells = {
+        (run["target"], run["latency_ms"], run["scenario"], run["concurrency"]) for run in results["runs"]
+    }
+    expected = {
+        (name, latency, scenario, concurrency)
+        for name in names
+        for latency in QUICK.latencies_ms
+        for scenario in QUICK.scenarios
+        for concurrency in QUICK.concurrencies
+    }
+    assert cells == expected
+    assert all(run["requests"] > 0 for run in results["runs"])
+    # One connection at a time: every request of the Lua scripts is one the app accepts.
+    refused = [run for run in results["runs"] if run["concurrency"] == 1 and run["statuses"]]
+    assert refused == []
+    assert results["latency_proxy"], "the latency pass did not go through the proxy"
+    assert "| target | measured | met |" in (tmp_path / "results.md").read_text()
+    assert (tmp_path / "results.png").stat().st_size > 10_000
