@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from ..settings import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:  # async: a sync def costs a thread hop
     settings: Settings = request.app.state.settings
     return settings
 

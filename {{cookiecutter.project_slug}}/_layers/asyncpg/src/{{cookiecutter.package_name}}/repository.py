@@ -128,5 +128,5 @@ async def list_transfers(
 
 async def record_audit(database: Database, action: str, subject_id: int) -> None:
     """Runs after the response as a background task, so it opens a session of its own."""
-    async with database.sessionmaker() as session, session.begin():
+    async with database.session() as session, session.begin():
         session.add(AuditEvent(action=action, subject_id=subject_id))

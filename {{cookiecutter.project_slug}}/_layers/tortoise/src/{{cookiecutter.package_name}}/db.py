@@ -78,7 +78,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             yield Database(context, settings)
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:  # async: a sync def would cost a thread hop
     database: Database = request.app.state.database
     return database
 
