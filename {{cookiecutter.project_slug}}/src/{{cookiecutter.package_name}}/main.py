@@ -1,13 +1,13 @@
-"""The application factory: routes, error handlers, and a lifespan that owns the database."""
+"""The application factory: routes, error handlers, observability, and a lifespan that owns the database."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import api, db, errors
+from . import api, db, errors, logs
+from .middleware import RequestContext
 from .settings import Settings, SettingsError, get_settings
 
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.postgres_url()
         except SettingsError as error:
             raise SystemExit(f"error: {error}") from None
+    logs.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -29,7 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.database = database
             yield
 
-    logging.getLogger(__package__).setLevel(settings.log_level)
     app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app, db.DRIVER_ERRORS, db.classify)
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(RequestContext)  # added last, so outermost: the id covers everything inside
     return app

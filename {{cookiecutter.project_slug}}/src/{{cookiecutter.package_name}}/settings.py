@@ -1,12 +1,16 @@
 """Configuration from the environment (and .env): every knob the service has, validated at start."""
 
 from functools import lru_cache
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def in_production(data: dict[str, Any]) -> bool:
+    return bool(data.get("environment") == "production")
 
 
 class Settings(BaseSettings):
@@ -22,7 +26,14 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(5.0, gt=0, le=300)
     db_pgbouncer: bool = Field(False, description="behind PgBouncer in transaction mode")
     ready_timeout: float = Field(2.0, gt=0, le=60, description="seconds /health/ready waits for the database")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A test run prints only what went wrong, not a line per request.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default_factory=lambda data: "WARNING" if data.get("environment") == "test" else "INFO"
+    )
+    # JSON lines for a log collector in production, readable lines at a terminal otherwise.
+    log_format: Literal["json", "console"] = Field(
+        default_factory=lambda data: "json" if in_production(data) else "console"
+    )
     secret_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
