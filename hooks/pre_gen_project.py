@@ -21,6 +21,8 @@ TAKEN_NAMES = {
     "httpx",
     "migrations",
     "mypy",
+    "prometheus_client",
+    "prometheus_fastapi_instrumentator",
     "psycopg",
     "psycopg_pool",
     "pydantic",

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import api, db, errors, logs
+from . import api, db, errors, logs, metrics
 from .middleware import RequestContext
 from .settings import Settings, SettingsError, get_settings
 
@@ -42,5 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    if settings.metrics_enabled:
+        metrics.install(app)
     app.add_middleware(RequestContext)  # added last, so outermost: the id covers everything inside
     return app

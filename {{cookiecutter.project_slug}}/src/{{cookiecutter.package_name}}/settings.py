@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = Field(
         default_factory=lambda data: "json" if in_production(data) else "console"
     )
+    metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
     secret_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
