@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import api, db, errors, logs, metrics
+from . import api, db, errors, logs, metrics, tracing
 from .middleware import RequestContext
 from .settings import Settings, SettingsError, get_settings
 
@@ -28,7 +28,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with db.open_database(settings) as database:
             app.state.database = database
-            yield
+            with tracing.exporting(tracer_provider, database):
+                yield
 
     app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
     app.state.settings = settings
@@ -44,5 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     if settings.metrics_enabled:
         metrics.install(app)
+    try:
+        tracer_provider = app.state.tracer_provider = tracing.instrument_app(app, settings)
+    except SettingsError as error:
+        raise SystemExit(f"error: {error}") from None
     app.add_middleware(RequestContext)  # added last, so outermost: the id covers everything inside
     return app

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
         default_factory=lambda data: "json" if in_production(data) else "console"
     )
     metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
+    tracing_enabled: bool = Field(False, description="OpenTelemetry spans; OTEL_* variables say where to")
     secret_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
