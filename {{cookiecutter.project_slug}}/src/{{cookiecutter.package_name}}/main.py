@@ -1,5 +1,6 @@
 """The application factory: routes, error handlers, observability, and a lifespan that owns the database."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -7,14 +8,17 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from . import api, db, errors, logs, metrics, tracing
+from .lifecycle import Lifecycle, drain_on_sigterm
 from .middleware import RequestContext
 from .settings import Settings, SettingsError, get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts.
 
-    Serve with `uvicorn <package>.main:create_app --factory`.
+    Serve with `serve` (production) or `uvicorn <package>.main:create_app --factory`.
     """
     if settings is None:
         try:
@@ -23,16 +27,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SettingsError as error:
             raise SystemExit(f"error: {error}") from None
     logs.configure(settings)
+    lifecycle = Lifecycle()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with db.open_database(settings) as database:
             app.state.database = database
-            with tracing.exporting(tracer_provider, database):
+            with tracing.exporting(tracer_provider, database), drain_on_sigterm(lifecycle, settings):
                 yield
+            logger.info("shutting down: requests finished, closing the database pool")
+        logger.info("database pool closed")
 
     app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
     app.state.settings = settings
+    app.state.lifecycle = lifecycle
     errors.install(app, db.DRIVER_ERRORS, db.classify)
     app.include_router(api.router)
     if settings.cors_origins:  # closed unless origins are listed
