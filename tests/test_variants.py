@@ -18,6 +18,7 @@ from .servers import free_port, postgres_server, scratch_database
 from .template import DRIVERS, TEMPLATE, UV
 
 pytestmark = pytest.mark.variant
+SUITE = ("pytest", "-q", "--tb=short", "-p", "no:cacheprovider")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -41,7 +42,10 @@ def uv(project: Path, *args: str, timeout: float = 600, **env: str) -> subproces
 
 
 def shown(result: subprocess.CompletedProcess[str]) -> str:
-    return (result.stdout + result.stderr)[-6000:]
+    """The failures' own lines first (E ...), then the output's end: enough to see why, not all of it."""
+    output = result.stdout + result.stderr
+    reasons = [line for line in output.splitlines() if line.startswith("E ")][:40]
+    return "\n".join(reasons) + "\n...\n" + output[-4000:]
 
 
 @pytest.fixture(scope="session")
@@ -70,13 +74,13 @@ def test_types_check(project: Path) -> None:
 
 def test_suite_on_a_named_server(project: Path, server: str) -> None:
     with scratch_database(server, project.parent.name) as database:
-        result = uv(project, "run", "pytest", "-q", "-p", "no:cacheprovider", TEST_DATABASE_URL=database)
+        result = uv(project, "run", *SUITE, TEST_DATABASE_URL=database)
     print(result.stdout[-400:])
     assert result.returncode == 0, shown(result)
 
 
 def test_suite_on_the_embedded_default(project: Path) -> None:
-    result = uv(project, "run", "pytest", "-q", "-p", "no:cacheprovider")
+    result = uv(project, "run", *SUITE)
     print(result.stdout[-400:])
     assert result.returncode == 0, shown(result)
 

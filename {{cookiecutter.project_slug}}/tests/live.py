@@ -18,6 +18,8 @@ from .protocols import Sql
 
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
+# Other runs may share the server (each with a database of its own): look at this run's sessions only.
+THIS_DATABASE = "datname = current_database()"
 
 
 @pytest.fixture
@@ -36,6 +38,14 @@ def start_app(settings: Settings) -> StartApp:
     return start
 
 
+@pytest.fixture
+async def live_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
+    """A client for an app with its own pool and real commits, for tests that need concurrency;
+    they must delete what they create."""
+    async with start_app() as client:
+        yield client
+
+
 @contextlib.asynccontextmanager
 async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[None]:
     """Another session holds the row's lock until the block ends. One statement does it (lock,
@@ -44,11 +54,11 @@ async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[No
         live_sql(f"SELECT pg_sleep(60) FROM (SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE) AS held")
     )
     try:
-        sleeping = "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+        sleeping = f"SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND {THIS_DATABASE}"
         assert await eventually(lambda: live_sql(sleeping))
         yield
     finally:
-        await live_sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+        await live_sql(f"SELECT pg_cancel_backend(pid) FROM ({sleeping}) AS holders")
         with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
             await holder
 
@@ -76,6 +86,6 @@ async def app_sessions(live_sql: Sql) -> dict[str, int]:
     """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
     rows = await live_sql(
         "SELECT state, count(*) FROM pg_stat_activity"
-        f" WHERE application_name = '{APPLICATION_NAME}' GROUP BY state"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE} GROUP BY state"
     )
     return {str(state): int(count) for state, count in rows}

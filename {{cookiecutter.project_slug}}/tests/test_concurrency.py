@@ -16,7 +16,7 @@ TRANSFERS = 200
 
 
 @pytest.fixture
-async def live_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
+async def patient_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
     # Transfers queue on the rows they lock; on a loaded machine the queue can outlast the default
     # pool timeout, and this test is about the invariant, not timeouts (test_faults covers those).
     async with start_app(db_pool_timeout=60) as client:
@@ -24,23 +24,23 @@ async def live_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def accounts(live_client: AsyncClient, live_sql: Sql) -> AsyncIterator[list[int]]:
+async def accounts(patient_client: AsyncClient, live_sql: Sql) -> AsyncIterator[list[int]]:
     ids = []
     for n in range(ACCOUNTS):
         body = {"owner": f"c{n}", "balance_cents": OPENING_CENTS}
-        response = await live_client.post("/accounts", json=body)
+        response = await patient_client.post("/accounts", json=body)
         ids.append(int(response.json()["id"]))
     yield ids
     await delete_accounts(live_sql, ids)
 
 
-async def test_concurrent_transfers_keep_the_total(live_client: AsyncClient, accounts: list[int]) -> None:
+async def test_concurrent_transfers_keep_the_total(patient_client: AsyncClient, accounts: list[int]) -> None:
     chance = random.Random(7)
     pairs = [chance.sample(accounts, 2) for _ in range(TRANSFERS)]
 
     responses = await asyncio.gather(
         *(
-            live_client.post(
+            patient_client.post(
                 "/transfers",
                 json={"from_account_id": a, "to_account_id": b, "amount_cents": chance.randint(1, 4000)},
             )
@@ -51,6 +51,6 @@ async def test_concurrent_transfers_keep_the_total(live_client: AsyncClient, acc
     statuses = {response.status_code for response in responses}
     assert statuses <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
     assert 201 in statuses
-    balances = [(await live_client.get(f"/accounts/{id_}")).json()["balance_cents"] for id_ in accounts]
+    balances = [(await patient_client.get(f"/accounts/{id_}")).json()["balance_cents"] for id_ in accounts]
     assert sum(balances) == ACCOUNTS * OPENING_CENTS
     assert min(balances) >= 0

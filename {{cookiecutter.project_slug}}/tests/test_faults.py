@@ -9,7 +9,15 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .live import APPLICATION_NAME, StartApp, app_sessions, delete_accounts, eventually, row_locked
+from .live import (
+    APPLICATION_NAME,
+    THIS_DATABASE,
+    StartApp,
+    app_sessions,
+    delete_accounts,
+    eventually,
+    row_locked,
+)
 from .protocols import Sql
 from .proxy import proxy_to
 
@@ -95,7 +103,7 @@ async def test_connections_killed_by_the_server_are_replaced(start_app: StartApp
         await asyncio.gather(*(client.get("/items") for _ in range(10)))
         killed = await live_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            f" WHERE application_name = '{APPLICATION_NAME}'"
+            f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
         )
         assert killed
 

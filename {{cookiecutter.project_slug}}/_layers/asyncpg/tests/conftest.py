@@ -170,18 +170,6 @@ def live_sql(observer: AsyncEngine) -> Sql:
     return run
 
 
-@pytest.fixture
-async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
-    """A client for an app with its own pool and real commits, for tests that need concurrency;
-    they must delete what they create."""
-    application = create_app(settings)
-    async with (
-        LifespanManager(application),
-        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
-    ):
-        yield http
-
-
 class AlembicMigrator:
     def __init__(self, url: str) -> None:
         self.url = url

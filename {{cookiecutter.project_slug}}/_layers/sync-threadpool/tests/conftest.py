@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.db import Database, engine_url
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.threadpool import thread_limit
+from {{ cookiecutter.package_name }}.threadpool import WorkerThreads
 
 from .postgres import database_name, test_server_url, with_database
 from .protocols import CountQueries, Sql
@@ -120,11 +120,19 @@ def connection(app: FastAPI) -> Iterator[Connection]:
 async def client(app: FastAPI, connection: Connection) -> AsyncIterator[AsyncClient]:
     # Every session of the app now shares the test's connection, from whichever worker thread runs
     # it. One worker thread at a time keeps that use strictly sequential even if a test fires
-    # requests at once, so two sessions' SAVEPOINTs never interleave. (FastAPI closes the session
-    # outside this limit, but by then each repository call has ended its own transaction: no I/O.)
-    with thread_limit(1):
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-            yield http
+    # requests at once, so two sessions' SAVEPOINTs never interleave; a queued call waits as long
+    # as it takes, as one test's requests never hold the connection for long.
+    # Leaving the block waits for anything still running (a cancelled request's call, a deferred
+    # close): nothing may touch the connection once the test's transaction is rolled back.
+    database: Database = app.state.database
+    own_threads = database.threads
+    async with WorkerThreads(1, timeout=60) as one_at_a_time:
+        database.threads = one_at_a_time
+        try:
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+                yield http
+        finally:
+            database.threads = own_threads
 
 
 @pytest.fixture
@@ -183,18 +191,6 @@ def live_sql(observer: Engine) -> Sql:
         return await anyio.to_thread.run_sync(run_sync, statement, limiter=anyio.CapacityLimiter(1))
 
     return run
-
-
-@pytest.fixture
-async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
-    """A client for an app with its own pool and real commits, for tests that need concurrency;
-    they must delete what they create."""
-    application = create_app(settings)
-    async with (
-        LifespanManager(application),
-        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
-    ):
-        yield http
 
 
 class AlembicMigrator:

@@ -1,25 +1,37 @@
-"""What the thread pool buys: a stuck database call leaves the loop free; a burst queues, not fails.
+"""What the worker threads promise: a stuck database call leaves the loop free; a burst above the
+pool queues and succeeds when its work fits in the pool timeout; a cancelled request's thread keeps
+its slot until it is done; apps on one event loop do not share their threads.
 
-Both tests run on committed data, with requests stuck behind a row lock a second connection holds.
+All on committed data, with real row locks (see tests/test_faults.py for the 503 on a full pool).
 """
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
-import psycopg
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy import event
 
+from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+from .live import (
+    APPLICATION_NAME,
+    THIS_DATABASE,
+    StartApp,
+    app_sessions,
+    delete_accounts,
+    eventually,
+    row_locked,
+)
 from .protocols import Sql
 
-POOL_SIZE, MAX_OVERFLOW, POOL_TIMEOUT = 2, 1, 0.5
-CAPACITY = POOL_SIZE + MAX_OVERFLOW
 PROMPT_SECONDS = 0.5
 
 
@@ -27,54 +39,62 @@ PROMPT_SECONDS = 0.5
 async def accounts(live_sql: Sql) -> AsyncIterator[tuple[int, int]]:
     """A source with money and an empty target, committed; deleted with their transfers after."""
     rows = await live_sql(
-        "INSERT INTO accounts (owner, balance_cents) VALUES ('source', 1000), ('target', 0) RETURNING id"
+        "INSERT INTO accounts (owner, balance_cents) VALUES ('source', 100000), ('target', 0) RETURNING id"
     )
     source, target = (int(id_) for (id_,) in rows)
     yield source, target
-    theirs = f"from_account_id IN ({source}, {target}) OR to_account_id IN ({source}, {target})"
-    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
-    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
-    await live_sql(f"DELETE FROM accounts WHERE id IN ({source}, {target})")
+    await delete_accounts(live_sql, [source, target])
 
 
 @pytest.fixture
-async def small_pool_client(settings: Settings) -> AsyncIterator[AsyncClient]:
-    """A client for an app with three connections and a short pool timeout, so a request that waits
-    for a connection instead of a thread fails fast with 503."""
-    small = {"db_pool_size": POOL_SIZE, "db_max_overflow": MAX_OVERFLOW, "db_pool_timeout": POOL_TIMEOUT}
-    application = create_app(settings.model_copy(update=small))
-    async with (
-        LifespanManager(application),
-        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
-    ):
-        yield http
+def start_app_itself(settings: Settings) -> Callable[..., Any]:
+    """Like `start_app`, but yields the app too, for a look at its engine and threads."""
+
+    @asynccontextmanager
+    async def start(**changes: Any) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+        app = create_app(settings.model_copy(update=changes))
+        async with (
+            LifespanManager(app),
+            AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        ):
+            yield app, client
+
+    return start
 
 
-@asynccontextmanager
-async def row_locked(settings: Settings, account_id: int) -> AsyncIterator[None]:
-    """Another client's open transaction holding the account's row lock until the block ends.
+class PeakCheckouts:
+    """The most connections the app's pool had checked out at once."""
 
-    Enter it after the task group running the requests it blocks: if the test fails, the lock goes
-    first, so those requests finish and nothing outlives the test.
-    """
-    async with await psycopg.AsyncConnection.connect(settings.postgres_url()) as other:
-        await other.execute("SELECT 1 FROM accounts WHERE id = %s FOR UPDATE", [account_id])
-        yield
-        await other.rollback()
+    def __init__(self) -> None:
+        self.now = self.peak = 0
+
+    def checkout(self, *_: object) -> None:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+
+    def checkin(self, *_: object) -> None:
+        self.now -= 1
 
 
-async def until_waiting_on_locks(live_sql: Sql, backends: int) -> None:
-    """Return once that many server backends of this database are blocked on a lock."""
-    query = (
+@contextmanager
+def peak_checkouts(database: Database) -> Iterator[PeakCheckouts]:
+    peak = PeakCheckouts()
+    pool = database.engine.pool
+    event.listen(pool, "checkout", peak.checkout)
+    event.listen(pool, "checkin", peak.checkin)
+    try:
+        yield peak
+    finally:
+        event.remove(pool, "checkout", peak.checkout)
+        event.remove(pool, "checkin", peak.checkin)
+
+
+async def waiting_on_a_lock(live_sql: Sql, sessions: int = 1) -> bool:
+    rows = await live_sql(
         "SELECT count(*) FROM pg_stat_activity"
-        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        f" WHERE wait_event_type = 'Lock' AND application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
     )
-    async with asyncio.timeout(5):
-        while True:
-            [(waiting,)] = await live_sql(query)
-            if waiting >= backends:
-                return
-            await asyncio.sleep(0.02)
+    return bool(rows[0][0] >= sessions)
 
 
 async def send(client: AsyncClient, source: int, target: int) -> Response:
@@ -83,12 +103,12 @@ async def send(client: AsyncClient, source: int, target: int) -> Response:
 
 
 async def test_live_answers_while_a_request_waits_on_the_database(
-    live_client: AsyncClient, live_sql: Sql, settings: Settings, accounts: tuple[int, int]
+    live_client: AsyncClient, live_sql: Sql, accounts: tuple[int, int]
 ) -> None:
     source, target = accounts
-    async with asyncio.TaskGroup() as tasks, row_locked(settings, source):
-        transfer = tasks.create_task(send(live_client, source, target))
-        await until_waiting_on_locks(live_sql, 1)
+    async with row_locked(live_sql, "accounts", source):
+        transfer = asyncio.create_task(send(live_client, source, target))
+        assert await eventually(lambda: waiting_on_a_lock(live_sql))
 
         started = time.perf_counter()
         live = await live_client.get("/health/live")
@@ -98,21 +118,72 @@ async def test_live_answers_while_a_request_waits_on_the_database(
     assert live.status_code == 200
     assert elapsed < PROMPT_SECONDS
     assert still_waiting
-    assert transfer.result().status_code == 201
+    assert (await transfer).status_code == 201
 
 
-async def test_a_burst_beyond_the_pool_queues_for_threads_and_all_succeed(
-    small_pool_client: AsyncClient, live_sql: Sql, settings: Settings, accounts: tuple[int, int]
+async def test_a_burst_beyond_the_pool_queues_and_all_succeed(
+    start_app_itself: Callable[..., Any], live_sql: Sql, accounts: tuple[int, int]
 ) -> None:
     source, target = accounts
-    burst = 4 * CAPACITY
-    async with asyncio.TaskGroup() as tasks, row_locked(settings, source):
-        transfers = [tasks.create_task(send(small_pool_client, source, target)) for _ in range(burst)]
-        await until_waiting_on_locks(live_sql, CAPACITY)
-        # Longer than pool_timeout: a request waiting for a connection, not a thread, would 503.
-        await asyncio.sleep(2 * POOL_TIMEOUT)
-        settled_early = sum(transfer.done() for transfer in transfers)
+    capacity, burst = 3, 30  # ten requests per connection, all at once
+    async with start_app_itself(db_pool_size=2, db_max_overflow=1, db_pool_timeout=5) as (app, client):
+        with peak_checkouts(app.state.database) as peak:
+            responses = await asyncio.gather(*(send(client, source, target) for _ in range(burst)))
+            reads = await asyncio.gather(*(client.get(f"/accounts/{target}") for _ in range(burst)))
 
-    assert settled_early == 0
-    assert [transfer.result().status_code for transfer in transfers] == [201] * burst
+    assert [response.status_code for response in responses] == [201] * burst
+    assert [read.status_code for read in reads] == [200] * burst
+    assert peak.peak == capacity  # the burst filled the pool, and never went past it
     assert await live_sql(f"SELECT balance_cents FROM accounts WHERE id = {target}") == [(burst,)]
+
+
+async def test_a_cancelled_request_keeps_its_thread_until_its_query_ends(
+    start_app_itself: Callable[..., Any], live_sql: Sql, accounts: tuple[int, int]
+) -> None:
+    source, target = accounts
+    async with start_app_itself(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5) as (app, client):
+        database: Database = app.state.database
+        async with row_locked(live_sql, "accounts", source):
+            transfer = asyncio.create_task(send(client, source, target))
+            assert await eventually(lambda: waiting_on_a_lock(live_sql))
+            transfer.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await transfer
+            # The thread still waits on the lock, on the only connection: no second thread starts
+            # to wait on the pool behind it, and the next request is told so in time.
+            assert database.threads.busy == 1
+            started = time.monotonic()
+            busy = await client.get(f"/accounts/{target}")
+            waited = time.monotonic() - started
+            assert busy.status_code == 503
+            assert busy.json()["code"] == "database_busy"
+            assert waited < 0.5 + 0.5
+
+        # The lock gone, the abandoned transfer commits and its session is closed after it.
+        assert await eventually(lambda: asyncio.sleep(0, result=database.threads.busy == 0))
+        assert database.pool_status()["checked_out"] == 0
+        assert set(await app_sessions(live_sql)) <= {"idle"}
+        assert (await client.get(f"/accounts/{target}")).json()["balance_cents"] == 1
+        assert (await send(client, source, target)).status_code == 201
+
+
+async def test_apps_on_one_loop_do_not_share_their_threads(
+    start_app: StartApp, live_sql: Sql, accounts: tuple[int, int]
+) -> None:
+    source, target = accounts
+    small = start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5)
+    roomy = start_app(db_pool_size=3, db_max_overflow=0, db_pool_timeout=5)
+    async with roomy as other, small as stuck:
+        async with row_locked(live_sql, "accounts", source):
+            holder = asyncio.create_task(send(stuck, source, target))
+            assert await eventually(lambda: waiting_on_a_lock(live_sql))
+
+            # The small app's only thread is taken until the lock goes; the other app's threads
+            # are its own, so its requests do not wait for that.
+            reads = asyncio.gather(*(other.get(f"/accounts/{target}") for _ in range(9)))
+            statuses = [read.status_code for read in await asyncio.wait_for(reads, timeout=5)]
+            assert statuses == [200] * 9
+            assert not holder.done()
+            assert (await stuck.get(f"/accounts/{target}")).status_code == 503
+
+        assert (await holder).status_code == 201

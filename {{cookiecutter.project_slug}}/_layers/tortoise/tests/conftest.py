@@ -81,7 +81,7 @@ def sql(connection: BaseDBAsyncClient) -> Sql:
     """SQL inside the test's transaction: it sees what the app wrote during the test."""
 
     async def run(statement: str) -> list[tuple[Any, ...]]:
-        return rows(await connection.execute_query(statement))
+        return rows(await connection.execute_query_dict(statement))
 
     return run
 
@@ -118,7 +118,8 @@ def count_queries() -> CountQueries:
 
 @pytest.fixture(scope="session")
 async def observer(database_url: str) -> AsyncIterator[BoundedClient]:
-    async with standalone(database_url) as client:
+    # More than one connection: a test may hold one (row_locked's sleeping lock) while it looks.
+    async with standalone(database_url, connections=4) as client:
         yield client
 
 
@@ -127,21 +128,9 @@ def live_sql(observer: BoundedClient) -> Sql:
     """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
 
     async def run(statement: str) -> list[tuple[Any, ...]]:
-        return rows(await observer.execute_query(statement))
+        return rows(await observer.execute_query_dict(statement))
 
     return run
-
-
-@pytest.fixture
-async def live_client(settings: Settings) -> AsyncIterator[AsyncClient]:
-    """A client for an app with its own pool and real commits, for tests that need concurrency;
-    they must delete what they create."""
-    application = create_app(settings)
-    async with (
-        LifespanManager(application),
-        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as http,
-    ):
-        yield http
 
 
 @pytest.fixture

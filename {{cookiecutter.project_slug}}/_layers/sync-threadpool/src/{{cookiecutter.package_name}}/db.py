@@ -1,7 +1,7 @@
 """The database for this driver: SQLAlchemy's sync engine on psycopg 3, one session per request."""
 
 import math
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,11 +11,10 @@ from fastapi import Depends, Request
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from .errors import Failure, failure_for_sqlstate
 from .settings import Settings
-from .threadpool import thread_limit
+from .threadpool import THREADS, WorkerThreads, close_session
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -28,17 +27,19 @@ def engine_url(settings: Settings) -> URL:
 
 
 def connect_args(settings: Settings) -> dict[str, Any]:
-    statement_ms = round(settings.db_statement_timeout * 1000)
     args: dict[str, Any] = {
         # libpq counts whole seconds and treats anything under 2 as 2.
         "connect_timeout": max(2, math.ceil(settings.db_connect_timeout)),
-        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
-        "options": f"-c statement_timeout={statement_ms}",
         "application_name": "{{ cookiecutter.project_slug }}",
     }
-    if settings.db_pgbouncer:
-        # Transaction pooling hands each transaction a different server connection, where a
-        # statement psycopg prepared on another one does not exist.
+    if not settings.db_pgbouncer:
+        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
+        args["options"] = f"-c statement_timeout={round(settings.db_statement_timeout * 1000)}"
+    else:
+        # PgBouncer refuses the `options` startup parameter: set statement_timeout on the database
+        # role (ALTER ROLE ... SET statement_timeout) instead. Transaction pooling hands each
+        # transaction a different server connection, where a statement psycopg prepared on
+        # another one does not exist.
         args["prepare_threshold"] = None
     return args
 
@@ -55,17 +56,25 @@ def make_engine(settings: Settings) -> Engine:
 
 
 class Database:
-    """The engine and the session factory the app and its background tasks share."""
+    """The engine, the session factory and the worker threads the app and its background tasks share."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, threads: WorkerThreads) -> None:
         self.engine = engine
+        self.threads = threads
         # expire_on_commit=False: objects stay readable after commit, on the loop, with no I/O.
         self.sessionmaker = sessionmaker(engine, expire_on_commit=False)
 
+    def session(self) -> Session:
+        """A new session that knows which worker threads its calls run on. No I/O: a connection is
+        taken only when a call on a worker thread first needs one."""
+        session = self.sessionmaker()
+        session.info[THREADS] = self.threads
+        return session
+
     async def ping(self) -> None:
-        # Abandoned on cancel, so the probe's own timeout holds even while the thread still waits
-        # on a connect that will time out by itself.
-        await anyio.to_thread.run_sync(self._ping, abandon_on_cancel=True)
+        # Admitted like any call, so a full pool reads as not ready. The probe's own timeout may stop
+        # waiting; the thread keeps its slot until the connect or statement timeout ends the call.
+        await self.threads.run(self._ping)
 
     def _ping(self) -> None:
         with self.engine.connect() as connection:
@@ -73,19 +82,26 @@ class Database:
 
     def pool_status(self) -> dict[str, int]:
         pool: Any = self.engine.pool
-        return {"size": pool.size(), "checked_out": pool.checkedout(), "overflow": pool.overflow()}
+        return {
+            "size": pool.size(),
+            "checked_out": pool.checkedout(),
+            "idle": pool.checkedin(),
+            "overflow": max(0, pool.overflow()),  # negative until the pool has filled once
+            "threads_busy": self.threads.busy,
+        }
 
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
     engine = make_engine(settings)
-    # One worker thread per connection: a thread never waits for a connection (pool_timeout
-    # would turn that wait into 503s), and no connection sits idle while requests queue for a thread.
-    with thread_limit(settings.pool_capacity):
-        try:
-            yield Database(engine)
-        finally:
-            await run_in_threadpool(engine.dispose)
+    try:
+        # One worker thread per connection, taken within DB_POOL_TIMEOUT or not at all (503): a
+        # thread never waits for a connection and a queued request holds neither. On the way out,
+        # calls whose requests were cancelled still end their transactions before the engine goes.
+        async with WorkerThreads(settings.pool_capacity, settings.db_pool_timeout) as threads:
+            yield Database(engine, threads)
+    finally:
+        await anyio.to_thread.run_sync(engine.dispose)
 
 
 async def get_database(request: Request) -> Database:
@@ -97,10 +113,15 @@ async def get_database(request: Request) -> Database:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-def get_db(database: DatabaseDep) -> Iterator[Session]:
-    # A sync generator: FastAPI runs its setup and teardown on worker threads.
-    with database.sessionmaker() as session:
+async def get_db(database: DatabaseDep) -> AsyncIterator[Session]:
+    # async, not a sync generator: FastAPI would run a sync one's setup on AnyIO's default threads,
+    # a wait no timeout bounds. Opening a session does no I/O, and closing one does none unless a
+    # transaction was left open, which close_session then rolls back on a thread of its own.
+    session = database.session()
+    try:
         yield session
+    finally:
+        await close_session(session)
 
 
 # scope="function": the session (and its connection) goes back to the pool before the response is

@@ -1,5 +1,5 @@
-"""What the async routes await: each function is its blocking twin in `sync_repository`, run on a
-worker thread, so a database call never runs on the event loop."""
+"""What the async routes await: each function is its blocking twin in `sync_repository`, run on one
+of the app's worker threads (see `threadpool`), so a database call never runs on the event loop."""
 
 from . import sync_repository
 from .threadpool import in_threadpool

@@ -7,7 +7,7 @@ from .settings import Settings, SettingsError, get_settings
 
 CONNECTION = "default"
 APP = "models"
-ENGINE = "{{ cookiecutter.package_name }}.pool"  # Tortoise's asyncpg backend, bounded waits
+ENGINE = "{{ cookiecutter.package_name }}.pool"  # Tortoise's asyncpg backend, made fault-tolerant
 
 
 def credentials(settings: Settings) -> dict[str, Any]:
@@ -29,17 +29,18 @@ def credentials(settings: Settings) -> dict[str, Any]:
         "maxsize": settings.pool_capacity,
         "acquire_timeout": settings.db_pool_timeout,
         "timeout": settings.db_connect_timeout,
-        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
-        "server_settings": {
-            "statement_timeout": str(round(settings.db_statement_timeout * 1000)),
-            "application_name": "{{ cookiecutter.project_slug }}",
-        },
+        "server_settings": {"application_name": "{{ cookiecutter.project_slug }}"},
     }
     if "sslmode" in query:
         arguments["ssl"] = query["sslmode"][0]
-    if settings.db_pgbouncer:
-        # Transaction pooling hands each transaction another server connection: no named
-        # prepared statement may outlive one.
+    if not settings.db_pgbouncer:
+        # Enforced by the server, so a runaway query is cancelled there, not only abandoned here.
+        statement_ms = round(settings.db_statement_timeout * 1000)
+        arguments["server_settings"]["statement_timeout"] = str(statement_ms)
+    else:
+        # PgBouncer refuses a statement_timeout startup parameter: set it on the database role
+        # (ALTER ROLE ... SET statement_timeout) instead. Transaction pooling hands each
+        # transaction another server connection: no named prepared statement may outlive one.
         arguments["statement_cache_size"] = 0
     return arguments
 

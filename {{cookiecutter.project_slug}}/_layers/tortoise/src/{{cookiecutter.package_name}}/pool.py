@@ -1,16 +1,31 @@
-"""Tortoise's asyncpg client with a bounded wait for a free connection; Tortoise's own waits forever.
+"""Tortoise's asyncpg client, made to fail fast and recover: bounded waits for the pool and for
+opening it, safe transactions, and reads retried on a new connection when the server dropped theirs.
 
 Named as the engine in orm.py: Tortoise imports this module and builds `client_class` from the
 connection's credentials.
 """
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContext
+from tortoise.exceptions import DBConnectionError
+
+from .reconnect import LOST, is_read
+from .transaction import PooledTransaction
+
+logger = logging.getLogger(__name__)
 
 
 class PoolExhausted(Exception):
     """No connection came free within DB_POOL_TIMEOUT."""
+
+
+class DatabaseUnreachable(DBConnectionError):
+    """No connection could be opened within DB_POOL_TIMEOUT: the database does not answer."""
 
 
 class BoundedPool:
@@ -27,6 +42,10 @@ class BoundedPool:
         try:
             return await self._pool.acquire(timeout=self._timeout)
         except TimeoutError:
+            # The wait also covers opening a connection; with none open at all, the time went on
+            # connecting, so the database is the problem, not busy connections.
+            if self._pool.get_size() == 0:
+                raise DatabaseUnreachable(f"no connection opened within {self._timeout}s") from None
             raise PoolExhausted(f"no free connection within {self._timeout}s") from None
 
     def __getattr__(self, name: str) -> Any:  # release, close, terminate, get_size, ...
@@ -41,6 +60,54 @@ class BoundedClient(AsyncpgDBClient):
 
     async def create_pool(self, **kwargs: Any) -> Any:
         return BoundedPool(await super().create_pool(**kwargs), self.acquire_timeout)
+
+    async def open_pool(self) -> None:
+        """Open the pool on first use, or give up within the pool timeout.
+
+        Tortoise opens it under one lock with no time limit: while the database does not answer,
+        every request queues behind the one trying, and the Nth waits N connect timeouts."""
+        if self._pool:
+            return
+        try:
+            async with asyncio.timeout(self.acquire_timeout), self._pool_init_lock:
+                if not self._pool:
+                    await self.create_connection(with_db=True)
+        except TimeoutError:
+            raise DatabaseUnreachable(f"no connection opened within {self.acquire_timeout}s") from None
+
+    def acquire_connection(self) -> PoolConnectionWrapper[Any]:
+        return PoolConnection(self, self._pool_init_lock)
+
+    def _in_transaction(self) -> TransactionContext:
+        return PooledTransaction(TransactionWrapper(self), self.open_pool)
+
+    async def _translate_exceptions(
+        self, func: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+    ) -> Any:
+        """Every statement outside a transaction passes here (Tortoise's translate_exceptions).
+
+        A read whose connection was dropped under it runs once more, on a new connection; a write
+        does not, since it may have been applied before the connection went."""
+        try:
+            return await super()._translate_exceptions(func, *args, **kwargs)
+        except LOST as error:
+            if not (args and isinstance(args[0], str) and is_read(args[0])):
+                raise
+            logger.warning("connection lost under a read (%s); retrying on a new one", type(error).__name__)
+            if self._pool is not None:
+                # The server rarely drops just one: a restart or pg_terminate_backend takes the idle
+                # ones too, and asyncpg cannot know until it reads from them.
+                await self._pool.expire_connections()
+        return await super()._translate_exceptions(func, *args, **kwargs)
+
+
+class PoolConnection(PoolConnectionWrapper[Any]):
+    """Tortoise's connection for one statement outside a transaction, opening the pool as above."""
+
+    client: BoundedClient
+
+    async def ensure_connection(self) -> None:
+        await self.client.open_pool()
 
 
 client_class = BoundedClient
