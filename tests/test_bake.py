@@ -15,7 +15,7 @@ from .template import DRIVER_MARKERS, DRIVERS, context_id
 # Each driver with the defaults, plus the other values of every other option at least once.
 CONTEXTS = [{"db_driver": driver} for driver in DRIVERS] + [
     {"ci": "gitlab", "use_docker": "no", "python_version": "3.13"},
-    {"ci": "none", "python_version": "3.11"},
+    {"ci": "none", "python_version": "3.11", "deploy": "kubernetes"},
 ]
 LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter")
 
@@ -62,6 +62,7 @@ def test_files_follow_the_options(baked: tuple[Path, dict[str, Any]]) -> None:
     assert (project / ".dockerignore").exists() == docker
     assert (project / ".github").exists() == (context["ci"] == "github")
     assert (project / ".gitlab-ci.yml").exists() == (context["ci"] == "gitlab")
+    assert (project / "deploy").exists() == (context["deploy"] == "kubernetes")
 
 
 def test_yaml_and_toml_parse(baked: tuple[Path, dict[str, Any]]) -> None:
@@ -70,7 +71,7 @@ def test_yaml_and_toml_parse(baked: tuple[Path, dict[str, Any]]) -> None:
     assert pyproject["project"]["name"] == context["project_slug"]
     for path in files(project):
         if path.suffix in {".yml", ".yaml"}:
-            assert yaml.safe_load(path.read_text()), path
+            assert all(yaml.safe_load_all(path.read_text())), path
 
 
 def test_secret_is_written_but_never_committed(baked: tuple[Path, dict[str, Any]]) -> None:
@@ -132,3 +133,76 @@ def test_ci_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
     check = run("check-jsonschema", "--builtin-schema", schema, path, cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "TEST_DATABASE_URL" in (project / path).read_text()
+
+
+def manifests(project: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every Kubernetes object the project defines, by (kind, name)."""
+    objects = {}
+    for path in sorted((project / "deploy" / "kubernetes").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            objects[document["kind"], document["metadata"]["name"]] = document
+    return objects
+
+
+def test_kubernetes_manifests_validate(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    if context["deploy"] != "kubernetes":
+        pytest.skip("deploy=none bakes no manifests")
+    paths = sorted(str(path) for path in (project / "deploy" / "kubernetes").glob("*.yaml"))
+    check = run("kubernetes-validate", "--strict", "--quiet", *paths, cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    kinds = {kind for kind, _ in manifests(project)}
+    assert kinds == {
+        "ConfigMap",
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Job",
+    }
+
+
+def test_kubernetes_settings_hold_together(baked: tuple[Path, dict[str, Any]]) -> None:
+    """Probes on the health routes, PgBouncer in transaction mode in front, a connection budget that
+    the autoscaler's maximum fits, and a grace period longer than the drain and the shutdown timeout."""
+    project, context = baked
+    if context["deploy"] != "kubernetes":
+        pytest.skip("deploy=none bakes no manifests")
+    name = context["__k8s_name"]
+    objects = manifests(project)
+    config = objects["ConfigMap", name]["data"]
+    pod = objects["Deployment", name]["spec"]["template"]["spec"]
+    [app] = pod["containers"]
+    assert app["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert app["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert app["resources"]["requests"]
+    assert app["resources"]["limits"]
+    assert {ref["configMapRef"]["name"] for ref in app["envFrom"]} == {name}
+    secrets = {env["name"]: env["valueFrom"]["secretKeyRef"]["name"] for env in app["env"]}
+    assert secrets == {"DATABASE_URL": name, "SECRET_KEY": name}
+    shutdown = int(config["SHUTDOWN_DRAIN"]) + int(config["SHUTDOWN_TIMEOUT"])
+    assert pod["terminationGracePeriodSeconds"] > shutdown
+
+    autoscaler = objects["HorizontalPodAutoscaler", name]["spec"]
+    assert autoscaler["scaleTargetRef"]["name"] == name
+    surge = objects["Deployment", name]["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    most_pods = autoscaler["maxReplicas"] + surge
+    assert int(config["REPLICAS"]) == most_pods
+    per_pod = int(config["WEB_CONCURRENCY"]) * (int(config["DB_POOL_SIZE"]) + int(config["DB_MAX_OVERFLOW"]))
+    assert most_pods * per_pod <= int(config["DB_CONNECTION_BUDGET"])
+
+    assert config["DB_PGBOUNCER"] == "true"
+    bouncer = dict(
+        line.split(" = ", 1)
+        for line in objects["ConfigMap", f"{name}-pgbouncer"]["data"]["pgbouncer.ini"].splitlines()
+        if " = " in line and not line.startswith(";")
+    )
+    assert bouncer["pool_mode"] == "transaction"
+    assert int(config["DB_CONNECTION_BUDGET"]) <= int(bouncer["max_client_conn"])
+
+    job = objects["Job", f"{name}-migrate"]["spec"]["template"]["spec"]
+    [migrate] = job["containers"]
+    assert migrate["command"] == ["migrate"]
+    assert migrate["image"] == app["image"]
+    disruption = objects["PodDisruptionBudget", name]["spec"]
+    assert disruption["selector"] == objects["Deployment", name]["spec"]["selector"]

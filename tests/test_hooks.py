@@ -25,12 +25,26 @@ REFUSALS = {
     "package-too-long": ({"package_name": "a" * 61}, "is longer than 60 characters"),
     "bad-email": ({"author_email": "not an email"}, "does not look like an email address"),
     "bad-slug": ({"project_slug": "my slug"}, "is not a folder name"),
+    "kubernetes-without-docker": (
+        {"deploy": "kubernetes", "use_docker": "no"},
+        "deploy 'kubernetes' needs use_docker 'yes'",
+    ),
+    "kubernetes-name-leading-digit": (
+        {"deploy": "kubernetes", "project_slug": "9lives", "package_name": "nine_lives"},
+        "'9lives', not a Kubernetes name",
+    ),
     "name-with-leading-digits": (
         {"project_name": "2fast Service"},
         "'2fast_service' is not a Python identifier",
     ),
 }
-UNKNOWN_CHOICES = {"db_driver": "mysql", "ci": "jenkins", "use_docker": "maybe", "python_version": "2.7"}
+UNKNOWN_CHOICES = {
+    "db_driver": "mysql",
+    "ci": "jenkins",
+    "use_docker": "maybe",
+    "python_version": "2.7",
+    "deploy": "helm",
+}
 
 
 @pytest.mark.parametrize(("answers", "message"), REFUSALS.values(), ids=REFUSALS.keys())

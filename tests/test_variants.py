@@ -1,5 +1,5 @@
 """Each driver, baked with the defaults: installed with uv, type-checked, its own suite green on a
-named PostgreSQL server and on the embedded default, and served by uvicorn."""
+named PostgreSQL server and on the embedded default, and served by `serve` until SIGTERM stops it."""
 
 import json
 import os
@@ -124,20 +124,20 @@ def wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) -
             time.sleep(0.2)
 
 
-def test_migrate_then_uvicorn_serves_it(project: Path, server: str) -> None:
-    package = next((project / "src").iterdir()).name
+def test_migrate_then_serve_it_and_stop_it(project: Path, server: str) -> None:
     with scratch_database(server, f"{project.parent.name}_serve") as database:
         migrated = uv(project, "run", "migrate", DATABASE_URL=database)
         assert migrated.returncode == 0, shown(migrated)
         port = free_port()
-        log = project.parent / "uvicorn.log"  # a file, not a pipe: a full pipe would stall the server
-        command = [UV, "run", "uvicorn", f"{package}.main:create_app", "--factory", "--port", str(port)]
+        log = project.parent / "serve.log"  # a file, not a pipe: a full pipe would stall the server
+        # The installed entry point itself (not `uv run`, which would stand between it and SIGTERM).
+        command = [str(project / ".venv" / "bin" / "serve")]
         with (
             log.open("w") as output,
             subprocess.Popen(
                 command,
                 cwd=project,
-                env=clean_env(DATABASE_URL=database),
+                env=clean_env(DATABASE_URL=database, PORT=str(port)),
                 stdout=output,
                 stderr=subprocess.STDOUT,
             ) as app,
@@ -151,4 +151,5 @@ def test_migrate_then_uvicorn_serves_it(project: Path, server: str) -> None:
                 assert request("GET", f"{base}/items/{item['id']}") == (200, item)
             finally:
                 app.terminate()
-                app.wait(timeout=15)
+                stopped = app.wait(timeout=15)
+            assert stopped == 0, log.read_text()[-3000:]

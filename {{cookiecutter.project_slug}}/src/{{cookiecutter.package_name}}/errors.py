@@ -8,6 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from .logs import REQUEST_ID
+from .middleware import HEADER
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "1"
@@ -90,7 +93,14 @@ def install(
     async def database_error(_: Request, exc: Exception) -> JSONResponse:
         failure, sqlstate = classify(exc)
         # Logged once, by class and sqlstate: the message may hold parameters or a URL.
-        logger.warning("database failure %s (%s, sqlstate=%s)", failure, type(exc).__name__, sqlstate)
+        logger.warning(
+            "database failure",
+            extra={
+                "failure": failure.code if failure else "unexpected",
+                "error_type": type(exc).__name__,
+                "sqlstate": sqlstate,
+            },
+        )
         if failure is None:
             return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if failure.status_code == 503 else None
@@ -100,7 +110,13 @@ def install(
 
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
-        return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
+        # Outside the request-id middleware (Starlette runs this handler outermost), so the header
+        # is set here; the id is still current in this task.
+        request_id = REQUEST_ID.get()
+        headers = {HEADER: request_id} if request_id else None
+        return JSONResponse(
+            error_body("internal_error", "Internal server error."), status_code=500, headers=headers
+        )
 
     async def invalid_request(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -1,4 +1,4 @@
-"""The application factory: routes, error handlers, and a lifespan that owns the database."""
+"""The application factory: routes, error handlers, observability, and a lifespan that owns the database."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -7,14 +7,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import api, db, errors
+from . import api, db, errors, logs, metrics, tracing
+from .lifecycle import Lifecycle, drain_on_sigterm
+from .middleware import RequestContext
 from .settings import Settings, SettingsError, get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts.
 
-    Serve with `uvicorn <package>.main:create_app --factory`.
+    Serve with `serve` (production) or `uvicorn <package>.main:create_app --factory`.
     """
     if settings is None:
         try:
@@ -22,16 +26,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.postgres_url()
         except SettingsError as error:
             raise SystemExit(f"error: {error}") from None
+    logs.configure(settings)
+    lifecycle = Lifecycle()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with db.open_database(settings) as database:
             app.state.database = database
-            yield
+            with tracing.exporting(tracer_provider, database), drain_on_sigterm(lifecycle, settings):
+                yield
+            logger.info("shutting down: requests finished, closing the database pool")
+        logger.info("database pool closed")
 
-    logging.getLogger(__package__).setLevel(settings.log_level)
     app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
     app.state.settings = settings
+    app.state.lifecycle = lifecycle
     errors.install(app, db.DRIVER_ERRORS, db.classify)
     app.include_router(api.router)
     if settings.cors_origins:  # closed unless origins are listed
@@ -39,6 +48,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    if settings.metrics_enabled:
+        metrics.install(app)
+    try:
+        tracer_provider = app.state.tracer_provider = tracing.instrument_app(app, settings)
+    except SettingsError as error:
+        raise SystemExit(f"error: {error}") from None
+    app.add_middleware(RequestContext)  # added last, so outermost: the id covers everything inside
     return app

@@ -1,12 +1,16 @@
 """Configuration from the environment (and .env): every knob the service has, validated at start."""
 
 from functools import lru_cache
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def in_production(data: dict[str, Any]) -> bool:
+    return bool(data.get("environment") == "production")
 
 
 class Settings(BaseSettings):
@@ -22,7 +26,30 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(5.0, gt=0, le=300)
     db_pgbouncer: bool = Field(False, description="behind PgBouncer in transaction mode")
     ready_timeout: float = Field(2.0, gt=0, le=60, description="seconds /health/ready waits for the database")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A test run prints only what went wrong, not a line per request.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default_factory=lambda data: "WARNING" if data.get("environment") == "test" else "INFO"
+    )
+    # JSON lines for a log collector in production, readable lines at a terminal otherwise.
+    log_format: Literal["json", "console"] = Field(
+        default_factory=lambda data: "json" if in_production(data) else "console"
+    )
+    metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
+    tracing_enabled: bool = Field(False, description="OpenTelemetry spans; OTEL_* variables say where to")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    # uvicorn reads the same variable: one number for the workers it starts and the budget below.
+    web_concurrency: int = Field(1, ge=1, le=64, description="worker processes per instance")
+    replicas: int = Field(1, ge=1, le=1000, description="instances at most (an autoscaler's maximum)")
+    db_connection_budget: int = Field(
+        97, ge=1, le=100_000, description="connections every instance together may open"
+    )
+    # Seconds readiness answers 503 after SIGTERM while requests are still served, so a load balancer
+    # stops sending new ones before the server stops listening. Nothing to wait for outside production.
+    shutdown_drain: float = Field(
+        default_factory=lambda data: 5.0 if in_production(data) else 0.0, ge=0, le=300
+    )
+    shutdown_timeout: int = Field(20, ge=1, le=3600, description="seconds in-flight requests get")
     secret_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
@@ -40,6 +67,17 @@ class Settings(BaseSettings):
                 raise ValueError("DATABASE_URL is required in production")
             if self.secret_key is None or self.secret_key.get_secret_value() == "change-me":
                 raise ValueError("SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _connections_fit_the_budget(self) -> Self:
+        wanted = self.replicas * self.web_concurrency * self.pool_capacity
+        if wanted > self.db_connection_budget:
+            raise ValueError(
+                f"REPLICAS {self.replicas} x WEB_CONCURRENCY {self.web_concurrency}"
+                f" x (DB_POOL_SIZE {self.db_pool_size} + DB_MAX_OVERFLOW {self.db_max_overflow})"
+                f" = {wanted} connections, over DB_CONNECTION_BUDGET {self.db_connection_budget}"
+            )
         return self
 
     @property

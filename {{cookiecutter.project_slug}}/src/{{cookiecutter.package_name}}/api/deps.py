@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ..lifecycle import Lifecycle
 from ..settings import Settings
 
 
@@ -13,3 +14,11 @@ async def get_app_settings(request: Request) -> Settings:  # async: a sync def c
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_lifecycle(request: Request) -> Lifecycle:
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    return lifecycle
+
+
+LifecycleDep = Annotated[Lifecycle, Depends(get_lifecycle)]

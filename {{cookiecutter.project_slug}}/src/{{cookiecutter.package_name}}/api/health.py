@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ..db import DatabaseDep
-from .deps import SettingsDep
+from .deps import LifecycleDep, SettingsDep
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -18,7 +18,11 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/ready", response_model=None)
-async def ready(database: DatabaseDep, settings: SettingsDep) -> dict[str, Any] | JSONResponse:
+async def ready(
+    database: DatabaseDep, settings: SettingsDep, lifecycle: LifecycleDep
+) -> dict[str, Any] | JSONResponse:
+    if lifecycle.draining:  # shutting down: send new requests elsewhere; those in flight still finish
+        return JSONResponse({"status": "draining"}, status_code=503)
     try:
         async with asyncio.timeout(settings.ready_timeout):
             await database.ping()

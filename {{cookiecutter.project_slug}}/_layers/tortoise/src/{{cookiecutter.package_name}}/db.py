@@ -1,8 +1,8 @@
 """The database for this driver: Tortoise ORM on asyncpg, registered in the lifespan."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 from fastapi import Depends, Request
@@ -15,6 +15,9 @@ from .errors import Failure, failure_for_sqlstate
 from .orm import CONNECTION, tortoise_config
 from .pool import PoolExhausted
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 MIGRATE_COMMAND = ("tortoise", "migrate")
 
@@ -124,3 +127,14 @@ def classify(error: Exception) -> tuple[Failure | None, str | None]:
         return Failure.UNAVAILABLE, None
     state = sqlstate(error)
     return failure_for_sqlstate(state), state
+
+
+def trace_statements(database: Database, tracer_provider: "TracerProvider") -> Callable[[], None]:
+    """A span per statement asyncpg runs, with the SQL and its placeholders, never the values.
+    asyncpg is instrumented process-wide (Tortoise gives no per-pool hook); returns the undo, which
+    the lifespan calls at shutdown."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
+    instrumentor.instrument(tracer_provider=tracer_provider, skip_dep_check=True)
+    return lambda: instrumentor.uninstrument()

@@ -1,0 +1,72 @@
+"""Each request gets an id (the caller's X-Request-ID when it is safe, else a new one), returned on
+the response and carried by every log line written while serving it; one access line per request."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .logs import REQUEST_ID
+
+HEADER = "X-Request-ID"
+# Ids from upstream proxies and tracers fit; anything else (spaces, quotes, newlines, 10 kB) would
+# end up in every log line, so it is replaced rather than trusted.
+SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+logger = logging.getLogger(__package__ + ".http")
+
+
+def request_id(scope: Scope) -> str:
+    offered = Headers(scope=scope).get(HEADER)
+    if offered is not None and SAFE_ID.fullmatch(offered):
+        return offered
+    return uuid.uuid4().hex
+
+
+class RequestContext:
+    """Pure ASGI, so the id is set in the very task (and context) that runs the endpoint."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        current = request_id(scope)
+        token = REQUEST_ID.set(current)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(HEADER, current)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except BaseException:
+            # The id stays set: the server-error handler outside this middleware logs the failure
+            # next, in this same task, and its line should carry the id too.
+            self.log(scope, 500, started)
+            raise
+        self.log(scope, status, started)
+        REQUEST_ID.reset(token)
+
+    @staticmethod
+    def log(scope: Scope, status: int, started: float) -> None:
+        # The path without its query string: a query may carry tokens or personal data.
+        logger.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )

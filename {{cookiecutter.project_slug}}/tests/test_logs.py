@@ -1,0 +1,129 @@
+"""Logs: every response and every line written for a request carry its id; JSON in production;
+a database failure is one line with its sqlstate, never a parameter or a password."""
+
+import json
+import logging
+import re
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from {{ cookiecutter.package_name }}.logs import ConsoleFormatter, JsonFormatter
+from {{ cookiecutter.package_name }}.middleware import HEADER
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .live import StartApp, row_locked
+from .protocols import Sql
+from .waiting import committed_item
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+PASSWORD = "hunter2-never-logged"  # noqa: S105 (a marker to search logs for, not a credential)
+UNLOGGED_VALUE = "value-never-logged"
+PRODUCTION: dict[str, Any] = {
+    "environment": "production",
+    "database_url": "postgresql://db/app",
+    "secret_key": "a-real-secret-for-this-test",
+}
+FORMATTERS = (JsonFormatter(), ConsoleFormatter())
+UNSAFE_IDS = {
+    "empty": "",
+    "space": "two words",
+    "quote": 'say "hi"',
+    "semicolon": "a;b",
+    "too-long": "x" * 129,
+    "non-ascii": "caf\u00e9",
+}
+
+
+async def test_a_request_gets_an_id_when_it_brings_none(client: AsyncClient) -> None:
+    response = await client.get("/health/live")
+
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers[HEADER])
+
+
+async def test_a_safe_request_id_is_kept(client: AsyncClient) -> None:
+    response = await client.get("/health/live", headers={HEADER: "edge-7f3a.1:9_Z"})
+
+    assert response.headers[HEADER] == "edge-7f3a.1:9_Z"
+
+
+@pytest.mark.parametrize("offered", UNSAFE_IDS.values(), ids=UNSAFE_IDS.keys())
+async def test_an_unsafe_request_id_is_replaced(client: AsyncClient, offered: str) -> None:
+    response = await client.get("/health/live", headers=[(HEADER.encode(), offered.encode())])
+
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers[HEADER])
+
+
+async def test_each_request_gets_its_own_id(client: AsyncClient) -> None:
+    first, second = await client.get("/health/live"), await client.get("/health/live")
+
+    assert first.headers[HEADER] != second.headers[HEADER]
+
+
+async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
+    start_app: StartApp, live_sql: Sql, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The app's loggers, as in production: the root logger stays at WARNING.
+    with caplog.at_level(logging.INFO, logger=PACKAGE):
+        async with (
+            committed_item(live_sql) as item_id,
+            start_app(db_statement_timeout=0.5, log_level="INFO") as client,
+            row_locked(live_sql, "items", item_id),
+        ):
+            response = await client.patch(
+                f"/items/{item_id}",
+                json={"description": UNLOGGED_VALUE},
+                headers={HEADER: "req-timeout-1"},
+            )
+
+    assert response.status_code == 504
+    mine = [record for record in caplog.records if getattr(record, "request_id", None) == "req-timeout-1"]
+    assert [record.getMessage() for record in mine] == ["database failure", "request"]
+    failure = json.loads(JsonFormatter().format(mine[0]))
+    assert failure["request_id"] == "req-timeout-1"
+    assert failure["sqlstate"] == "57014"
+    assert failure["failure"] == "database_timeout"
+    access = json.loads(JsonFormatter().format(mine[1]))
+    assert (access["method"], access["path"], access["status"]) == ("PATCH", f"/items/{item_id}", 504)
+    assert UNLOGGED_VALUE not in caplog.text
+
+
+async def test_lines_never_hold_the_database_password(
+    start_app: StartApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
+    with caplog.at_level(logging.DEBUG, logger=PACKAGE):
+        async with start_app(database_url=url, db_connect_timeout=1, log_level="DEBUG") as client:
+            assert (await client.get("/items/1")).status_code == 503
+            assert (await client.get("/health/ready")).status_code == 503
+
+    formatted = [formatter.format(record) for record in caplog.records for formatter in FORMATTERS]
+    assert formatted
+    assert not [line for line in formatted if PASSWORD in line]
+
+
+def test_tests_log_only_warnings_by_default() -> None:
+    assert Settings(_env_file=None, environment="test").log_level == "WARNING"
+    assert Settings(_env_file=None, environment="development").log_level == "INFO"
+
+
+def test_json_in_production_readable_elsewhere() -> None:
+    assert Settings(_env_file=None, **PRODUCTION).log_format == "json"
+    assert Settings(_env_file=None, environment="development").log_format == "console"
+    assert Settings(_env_file=None, **PRODUCTION, log_format="console").log_format == "console"
+
+
+def test_a_json_line_is_one_object_with_the_fields_given() -> None:
+    record = logging.makeLogRecord(
+        {"name": "app", "levelname": "WARNING", "msg": "database failure", "sqlstate": "40001"}
+    )
+
+    line = JsonFormatter().format(record)
+
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "database failure"
+    assert entry["level"] == "warning"
+    assert entry["sqlstate"] == "40001"
+    assert "time" in entry

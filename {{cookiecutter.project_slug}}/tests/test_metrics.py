@@ -1,0 +1,54 @@
+"""Prometheus metrics: request latency histograms, and pool gauges read from the pool at each scrape."""
+
+import asyncio
+import re
+
+from httpx import AsyncClient
+
+from .live import StartApp, eventually, row_locked
+from .protocols import Sql
+from .waiting import committed_item, has_active_session
+
+POOL_GAUGES = ("size", "checked_out", "overflow")
+
+
+def gauge(text: str, name: str) -> float:
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert found, f"{name} is not exposed"
+    return float(found.group(1))
+
+
+async def test_request_latency_is_a_histogram_by_route(client: AsyncClient) -> None:
+    await client.get("/items", params={"limit": 3})
+
+    text = (await client.get("/metrics")).text
+
+    assert "# TYPE http_request_duration_seconds histogram" in text
+    count = re.search(
+        r'^http_request_duration_seconds_count\{[^}]*handler="/items"[^}]*\} (\S+)$', text, re.M
+    )
+    assert count
+    assert float(count.group(1)) >= 1
+    assert 'handler="/metrics"' not in text  # scrapes do not count themselves
+
+
+async def test_pool_gauges_follow_the_pool(start_app: StartApp, live_sql: Sql) -> None:
+    async with committed_item(live_sql) as item_id, start_app() as client:
+        await client.get("/items")  # the pool has opened
+        idle = (await client.get("/metrics")).text
+        for name in POOL_GAUGES:
+            gauge(idle, f"db_pool_{name}")
+        assert gauge(idle, "db_pool_checked_out") == 0
+
+        async with row_locked(live_sql, "items", item_id):
+            waiting = asyncio.create_task(client.patch(f"/items/{item_id}", json={"price_cents": 2}))
+            assert await eventually(lambda: has_active_session(live_sql))
+            busy = (await client.get("/metrics")).text
+        assert (await waiting).status_code == 200
+
+    assert gauge(busy, "db_pool_checked_out") == 1
+
+
+async def test_metrics_can_be_turned_off(start_app: StartApp) -> None:
+    async with start_app(metrics_enabled=False) as client:
+        assert (await client.get("/metrics")).status_code == 404

@@ -1,0 +1,63 @@
+"""Settings that cannot work stop the start with one line: a pool larger than the connection budget."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from {{ cookiecutter.package_name }}.settings import Settings, describe
+
+SERVE = Path(sys.executable).with_name("serve")
+
+
+def test_pools_that_cannot_fit_the_budget_are_refused_in_one_line() -> None:
+    with pytest.raises(ValidationError) as error:
+        Settings(
+            _env_file=None,
+            replicas=4,
+            web_concurrency=2,
+            db_pool_size=10,
+            db_max_overflow=5,
+            db_connection_budget=100,
+        )
+
+    assert describe(error.value) == (
+        "REPLICAS 4 x WEB_CONCURRENCY 2 x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 5) = 120 connections,"
+        " over DB_CONNECTION_BUDGET 100"
+    )
+
+
+def test_pools_that_fill_the_budget_exactly_are_accepted() -> None:
+    settings = Settings(
+        _env_file=None,
+        replicas=4,
+        web_concurrency=2,
+        db_pool_size=10,
+        db_max_overflow=5,
+        db_connection_budget=120,
+    )
+
+    assert settings.replicas * settings.web_concurrency * settings.pool_capacity == 120
+
+
+def test_the_defaults_fit_postgresql_defaults() -> None:
+    settings = Settings(_env_file=None)
+
+    assert settings.pool_capacity <= settings.db_connection_budget <= 100 - 3  # superuser_reserved
+
+
+def test_serve_refuses_to_start_in_one_line() -> None:
+    env = {**os.environ, "DATABASE_URL": "postgresql://db/app", "REPLICAS": "50"}
+
+    result = subprocess.run(  # noqa: S603 (the project's own entry point)
+        [str(SERVE)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: REPLICAS 50 x WEB_CONCURRENCY 1 x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 5) = 750 connections,"
+        " over DB_CONNECTION_BUDGET 97"
+    ]

@@ -1,0 +1,133 @@
+"""Graceful shutdown, for real: `serve` runs in a process of its own, gets SIGTERM while a request
+waits on a row lock, answers 503 to readiness while it drains, stops listening, lets the request
+finish, closes its pool and exits 0; its JSON log tells the story, request id included."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .live import eventually, row_locked
+from .protocols import Sql
+from .waiting import committed_item, has_active_session
+
+SERVE = Path(sys.executable).with_name("serve")
+DRAIN_SECONDS = 3  # long enough for the test to see readiness at 503 on a busy machine
+REQUEST_ID = "in-flight-1"
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+    # No keep-alive: each probe opens a fresh connection, as a load balancer's health check does.
+    probe: httpx.AsyncClient
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    async def status(self, path: str) -> int | None:
+        """The status a new connection gets; None when nothing listens."""
+        try:
+            return (await self.probe.get(f"{self.url}{path}")).status_code
+        except httpx.TransportError:
+            return None
+
+    async def ready(self) -> bool:
+        assert self.process.poll() is None, self.log.read_text()[-3000:]
+        return await self.status("/health/ready") == 200
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen([SERVE], env=env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+@pytest.fixture
+def log_folder() -> Iterator[Path]:
+    # Not pytest's tmp_path: creating it makes /tmp/pytest-of-root private to root again, and the
+    # embedded PostgreSQL's own user, whose binaries may live below it, could then not stop it.
+    with tempfile.TemporaryDirectory(prefix="serve-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture
+async def served(database_url: str, log_folder: Path) -> AsyncIterator[Served]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "INFO",
+        "PORT": str(port),
+        "LOG_FORMAT": "json",
+        "SHUTDOWN_DRAIN": str(DRAIN_SECONDS),
+    }
+    log = log_folder / "serve.log"
+    # Forking a big test process and loading the CA bundle (every httpx client does) take a while:
+    # off the event loop, like every blocking call.
+    process = await asyncio.to_thread(start, env, log)
+    limits = httpx.Limits(max_keepalive_connections=0)
+    probe = await asyncio.to_thread(httpx.AsyncClient, timeout=2, limits=limits)
+    async with probe:
+        server = Served(process, f"http://127.0.0.1:{port}", log, probe)
+        try:
+            assert await eventually(server.ready, within=60), log.read_text()[-3000:]
+            yield server
+        finally:
+            if process.poll() is None:
+                process.kill()
+            await asyncio.to_thread(process.wait, 30)
+
+
+async def test_sigterm_drains_then_lets_the_request_in_flight_finish(served: Served, live_sql: Sql) -> None:
+    async with (
+        committed_item(live_sql) as item_id,
+        httpx.AsyncClient(base_url=served.url, timeout=60) as http,
+    ):
+        async with row_locked(live_sql, "items", item_id):
+            in_flight = asyncio.create_task(
+                http.patch(f"/items/{item_id}", json={"price_cents": 2}, headers={"X-Request-ID": REQUEST_ID})
+            )
+            assert await eventually(lambda: has_active_session(live_sql))
+
+            served.process.send_signal(signal.SIGTERM)
+
+            async def draining() -> bool:
+                return await served.status("/health/ready") == 503
+
+            async def closed() -> bool:
+                return await served.status("/health/live") is None
+
+            assert await eventually(draining, within=DRAIN_SECONDS)
+            assert await eventually(closed, within=DRAIN_SECONDS + 10)
+            assert not in_flight.done()  # still waiting for the lock, after the server stopped listening
+        response = await in_flight
+        assert response.status_code == 200
+        assert response.json()["price_cents"] == 2
+    assert await asyncio.to_thread(served.process.wait, 30) == 0
+
+    messages = [(line["message"], line.get("request_id")) for line in served.lines()]
+    drained = messages.index(("SIGTERM: draining", None))
+    finished = next(n for n, (text, rid) in enumerate(messages) if (text, rid) == ("request", REQUEST_ID))
+    closed_at = messages.index(("database pool closed", None))
+    assert drained < finished < closed_at

@@ -1,0 +1,64 @@
+"""Tracing: off by default; when on, a span per request and per statement in one trace, exported where
+OTEL_TRACES_EXPORTER says (here the console), with the SQL's placeholders and never its values."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .live import StartApp
+from .protocols import Sql
+
+MARKER = "traced-value-never-exported"
+
+
+def spans(output: str) -> list[dict[str, Any]]:
+    """The console exporter prints each span as an indented JSON object, one after another."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while (start := output.find("{", at)) != -1:
+        span, at = decoder.raw_decode(output, start)
+        found.append(span)
+    return found
+
+
+def statement(span: dict[str, Any]) -> str:
+    attributes = span.get("attributes", {})
+    return str(attributes.get("db.statement") or attributes.get("db.query.text") or "")
+
+
+def test_tracing_is_off_by_default(app: FastAPI) -> None:
+    assert app.state.tracer_provider is None
+
+
+async def test_requests_and_statements_are_traced_without_values(
+    start_app: StartApp, live_sql: Sql, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
+    try:
+        async with start_app(tracing_enabled=True) as client:
+            response = await client.post("/items", json={"name": MARKER, "price_cents": 1})
+            assert response.status_code == 201
+    finally:
+        await live_sql(f"DELETE FROM items WHERE name = '{MARKER}'")
+
+    output = capsys.readouterr().out  # the provider flushed its spans when the app stopped
+    found = spans(output)
+    [request] = [span for span in found if span["name"] == "POST /items"]
+    inserts = [span for span in found if re.match(r'INSERT INTO "?items"? ', statement(span))]
+    assert inserts, [span["name"] for span in found]
+    assert {span["context"]["trace_id"] for span in inserts} == {request["context"]["trace_id"]}
+    assert MARKER not in output
+
+
+def test_an_unknown_exporter_stops_the_start_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "carrier-pigeon")
+
+    with pytest.raises(SystemExit, match=r"^error: invalid setting OTEL_TRACES_EXPORTER: 'carrier-pigeon'"):
+        create_app(Settings(_env_file=None, **(settings.model_dump() | {"tracing_enabled": True})))
