@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from alembic.config import Config
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import event, make_url, text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -21,10 +21,9 @@ from {{ cookiecutter.package_name }}.settings import Settings
 
 from .postgres import database_name, test_server_url, with_database
 from .protocols import CountQueries, Sql
+from .statements import statement_counter
 
 pytest_plugins = ["tests.guards", "tests.live"]
-
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
 def test_settings(url: str) -> Settings:
@@ -130,26 +129,7 @@ def sql(connection: AsyncConnection) -> Sql:
 @pytest.fixture
 def count_queries(app: FastAPI) -> CountQueries:
     engine: AsyncEngine = app.state.database.engine
-
-    class Counter:
-        """Counts the statements the app sends; the test's own SAVEPOINTs are not the app's."""
-
-        count = 0
-
-        def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
-            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-                self.count += 1
-
-    @contextmanager
-    def counting() -> Iterator[Counter]:
-        counter = Counter()
-        event.listen(engine.sync_engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", counter)
-
-    return counting
+    return statement_counter(engine.sync_engine)
 
 
 @pytest.fixture(scope="session")

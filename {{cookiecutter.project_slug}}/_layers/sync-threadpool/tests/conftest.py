@@ -14,7 +14,7 @@ from alembic.config import Config
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Connection, Engine, create_engine, inspect, text
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -25,10 +25,9 @@ from {{ cookiecutter.package_name }}.threadpool import WorkerThreads
 
 from .postgres import database_name, test_server_url, with_database
 from .protocols import CountQueries, Sql
+from .statements import statement_counter
 
 pytest_plugins = ["tests.guards", "tests.live"]
-
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
 def test_settings(url: str) -> Settings:
@@ -148,26 +147,7 @@ def sql(connection: Connection) -> Sql:
 @pytest.fixture
 def count_queries(app: FastAPI) -> CountQueries:
     engine: Engine = app.state.database.engine
-
-    class Counter:
-        """Counts the statements the app sends; the test's own SAVEPOINTs are not the app's."""
-
-        count = 0
-
-        def __call__(self, _connection: object, _cursor: object, statement: str, *_: object) -> None:
-            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-                self.count += 1
-
-    @contextmanager
-    def counting() -> Iterator[Counter]:
-        counter = Counter()
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
-
-    return counting
+    return statement_counter(engine)
 
 
 @pytest.fixture(scope="session")
