@@ -2,6 +2,7 @@
 
 import json
 import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -49,6 +50,15 @@ MAX_K8S_NAME = 63 - len("-pgbouncer")
 MAX_PACKAGE_LENGTH = 60
 
 
+def template_options(repo_dir: str) -> dict:
+    """cookiecutter.json as written. `cookiecutter .` passes the template's path relative to the
+    caller's directory, while hooks run inside the new project: resolve it against the caller's."""
+    repo = Path(repo_dir)
+    if not repo.is_absolute():
+        repo = Path(os.environ.get("PWD", ".")) / repo
+    return json.loads((repo / "cookiecutter.json").read_text())
+
+
 def package_problem(package: str) -> str | None:
     if len(package) > MAX_PACKAGE_LENGTH:
         return f"is longer than {MAX_PACKAGE_LENGTH} characters"
@@ -93,8 +103,7 @@ def first_problem(answers: dict) -> str | None:
     if problem := deploy_problem(answers):
         return problem
     # Cookiecutter checks choices given on its command line, but not those in a replay file.
-    options = json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
-    for key, allowed in options.items():
+    for key, allowed in template_options(answers["_repo_dir"]).items():
         if not key.startswith("_") and isinstance(allowed, list) and answers[key] not in allowed:
             return f"{key} {answers[key]!r} is not one of: {', '.join(allowed)}"
     return None

@@ -1,6 +1,9 @@
 """The pre-generation hook refuses bad answers: one line, a non-zero exit, nothing written."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,18 @@ def test_unicode_and_spaced_names_get_a_clean_slug(
 
     assert project.name == slug
     assert (project / "src" / package / "main.py").is_file()
+
+
+def test_bakes_from_a_relative_template_path(tmp_path: Path) -> None:
+    """`cookiecutter .` from the template's folder, as a shell runs it (the hooks run elsewhere)."""
+    baked = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), "."],
+        cwd=TEMPLATE,
+        env={**os.environ, "PWD": str(TEMPLATE)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert baked.returncode == 0, baked.stderr
+    assert (tmp_path / "orders-service" / "pyproject.toml").is_file()
