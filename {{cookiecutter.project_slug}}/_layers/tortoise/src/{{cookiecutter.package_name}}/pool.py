@@ -14,7 +14,7 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContext
 from tortoise.exceptions import DBConnectionError
 
-from .reconnect import LOST, is_read
+from .reconnect import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class BoundedClient(AsyncpgDBClient):
             return await super()._translate_exceptions(func, *args, **kwargs)
         except LOST as error:
             if not (args and isinstance(args[0], str) and is_read(args[0])):
-                raise
+                raise ConnectionLost("the connection broke under a write") from error
             logger.warning("connection lost under a read (%s); retrying on a new one", type(error).__name__)
             if self._pool is not None:
                 # The server rarely drops just one: a restart or pg_terminate_backend takes the idle

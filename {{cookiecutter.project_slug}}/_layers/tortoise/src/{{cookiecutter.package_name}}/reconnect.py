@@ -1,8 +1,11 @@
 """Connections the server or the network took away: how to tell, and when a retry is safe.
 
-asyncpg notices a dropped connection only when it next reads from the socket. A connection the
-server killed (pg_terminate_backend, a restart, a failover) between two requests is noticed when the
-pool hands it out, and replaced then; one killed just before, or during, a query fails that query.
+asyncpg notices a dropped connection only when it reads from the socket. A connection the server
+killed (pg_terminate_backend, a restart, a failover, idle_session_timeout) between two requests is
+noticed when the pool hands it out, and replaced then; one killed just before, or during, a query
+fails that query. There is a narrower window too: the server's FATAL message has arrived but the
+socket's close has not been read yet; asyncpg then rejects the next statement with an
+InternalClientError ("another operation is in progress") on a connection that looks open.
 """
 
 from typing import Any
@@ -11,12 +14,18 @@ import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception c
 from tortoise.exceptions import DBConnectionError
 
 # What asyncpg raises when the connection went away under a statement: the socket closed mid-query
-# (08003), or the server said it is terminating this session (57P01) or crashed (57P02).
-LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)
+# (08003), the server said it is terminating this session (57P01) or crashed (57P02), or the
+# protocol is stuck after a FATAL message on an idle connection (InternalClientError).
+LOST = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.InternalClientError,
+)
 
 
 class ConnectionLost(DBConnectionError):
-    """The connection closed under a transaction; what it had done is rolled back with it."""
+    """The connection went away under a statement; a transaction on it is rolled back with it."""
 
 
 def is_closed(connection: Any) -> bool:
@@ -30,9 +39,12 @@ def is_lost(error: BaseException, connection: Any) -> bool:
     return isinstance(error, LOST) or is_closed(connection)
 
 
-def refused_as_closed(error: BaseException | None, connection: Any) -> bool:
-    """A statement asyncpg would not send because the connection had closed: a bare InterfaceError,
-    which the client should hear as "unavailable, retry", not as an internal error."""
+def broke_connection(error: BaseException | None, connection: Any) -> bool:
+    """A statement failed because its connection is unusable: asyncpg says InternalClientError, or
+    a bare InterfaceError once the connection has closed. The client should hear "unavailable,
+    retry", not "internal error"."""
+    if isinstance(error, asyncpg.InternalClientError):
+        return True
     return isinstance(error, asyncpg.InterfaceError) and is_closed(connection)
 
 

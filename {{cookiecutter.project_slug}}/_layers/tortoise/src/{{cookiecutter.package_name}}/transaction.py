@@ -5,7 +5,8 @@ Tortoise's own pooled transaction (TransactionContextPooled) has three gaps this
   the connection never returns to the pool and may sit "idle in transaction" on the server;
 - a BEGIN on a connection the server has just dropped fails the request, though nothing has run yet;
 - a ROLLBACK on a dead connection raises InterfaceError, which replaces the error that caused it (or
-  the cancellation) and reaches the client as a 500.
+  the cancellation) and reaches the client as a 500; so does a statement on a connection asyncpg
+  already knows is closed or broken (see reconnect.py).
 """
 
 import logging
@@ -17,7 +18,7 @@ from tortoise.backends.base.client import TransactionContext
 from tortoise.connection import ConnectionToken, get_connections
 from tortoise.exceptions import TransactionManagementError
 
-from .reconnect import ConnectionLost, is_closed, is_lost, refused_as_closed
+from .reconnect import ConnectionLost, broke_connection, is_closed, is_lost
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +67,17 @@ class PooledTransaction(TransactionContext):
 
     async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         connection = self.client._connection
-        refused = refused_as_closed(exc_val, connection)
+        broken = broke_connection(exc_val, connection)
+        if broken:
+            discard(connection)  # no ROLLBACK on it below: closing is the rollback
         try:
             if not self.client._finalized:
                 if exc_type is None:
                     await self._commit(connection)
                 elif exc_type is not TransactionManagementError:  # Tortoise's own: nothing to undo
                     await self._rollback(connection)
-            if refused:
-                raise ConnectionLost("the connection closed during the transaction") from exc_val
+            if broken:
+                raise ConnectionLost("the connection broke during the transaction") from exc_val
         finally:
             if self._pool:
                 await self._pool.release(connection)  # shielded by asyncpg against cancellation
@@ -85,7 +88,8 @@ class PooledTransaction(TransactionContext):
             await self.client.commit()
         except Exception as error:
             if is_lost(error, connection):
-                raise ConnectionLost("the connection closed before COMMIT completed") from error
+                discard(connection)
+                raise ConnectionLost("the connection broke before COMMIT completed") from error
             raise
 
     async def _rollback(self, connection: Any) -> None:
