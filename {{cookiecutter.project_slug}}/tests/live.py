@@ -1,25 +1,48 @@
-"""Apps with their own pool and real commits, for tests of concurrency and faults, whatever the driver."""
+"""The apps tests run against, whatever the driver: the run's app, and apps with their own pool and
+real commits for tests of concurrency and faults."""
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+from .postgres import test_server_url, test_settings
 from .protocols import Sql
 
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 # Other runs may share the server (each with a database of its own): look at this run's sessions only.
 THIS_DATABASE = "datname = current_database()"
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with test_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """`database_url` comes from the driver's conftest: it creates and migrates the database."""
+    return test_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app for the whole run, lifespan started; tests reach it through `client`."""
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
 
 
 @pytest.fixture

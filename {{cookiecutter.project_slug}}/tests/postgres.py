@@ -10,8 +10,15 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 
+from {{ cookiecutter.package_name }}.settings import Settings
+
 DEFAULT_DATABASE = "{{ cookiecutter.package_name }}_test"
 CONTRACT_TABLES = ("items", "accounts", "transfers", "audit_events")
+
+
+def test_settings(url: str) -> Settings:
+    """The app's settings on the test database, ignoring any .env."""
+    return Settings(_env_file=None, environment="test", database_url=url)
 
 
 def with_database(url: str, database: str) -> str:

@@ -1,14 +1,13 @@
 """Fixtures for SQLAlchemy async on asyncpg: a migrated test database and per-test rollback."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url, text
@@ -16,18 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
-from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
 
-from .postgres import database_name, test_server_url, with_database
+from .postgres import database_name, test_settings, with_database
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
 
 pytest_plugins = ["tests.guards", "tests.live"]
-
-
-def test_settings(url: str) -> Settings:
-    return Settings(_env_file=None, environment="test", database_url=url)
 
 
 def async_url(url: str) -> str:
@@ -67,29 +60,11 @@ def rows(result: Any) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    with test_server_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 async def database_url(server_url: str) -> str:
     """The test database, created if missing and migrated to head once per run."""
     await create_database(server_url)
     await asyncio.to_thread(command.upgrade, alembic_config(server_url), "head")
     return server_url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return test_settings(database_url)
-
-
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with LifespanManager(application):
-        yield application
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import anyio.to_thread
 import pytest
 from alembic import command
 from alembic.config import Config
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import URL, Connection, Engine, create_engine, inspect, text
@@ -19,19 +18,13 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
-from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.threadpool import WorkerThreads
 
-from .postgres import database_name, test_server_url, with_database
+from .postgres import database_name, test_settings, with_database
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
 
 pytest_plugins = ["tests.guards", "tests.live"]
-
-
-def test_settings(url: str) -> Settings:
-    return Settings(_env_file=None, environment="test", database_url=url)
 
 
 def psycopg_url(url: str) -> URL:
@@ -72,29 +65,11 @@ def execute(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    with test_server_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 def database_url(server_url: str) -> str:
     """The test database, created if missing and migrated to head once per run."""
     create_database(server_url)
     command.upgrade(alembic_config(server_url), "head")
     return server_url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return test_settings(database_url)
-
-
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with LifespanManager(application):
-        yield application
 
 
 @pytest.fixture

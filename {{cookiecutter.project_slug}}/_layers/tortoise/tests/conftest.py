@@ -6,20 +6,17 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from {{ cookiecutter.package_name }}.db import Database
-from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.orm import CONNECTION
 from {{ cookiecutter.package_name }}.pool import BoundedClient
-from {{ cookiecutter.package_name }}.settings import Settings
 
-from .direct import create_database, drop_database, recreate_database, rows, standalone, test_settings
-from .postgres import database_name, test_server_url, with_database
+from .direct import create_database, drop_database, recreate_database, rows, standalone
+from .postgres import database_name, with_database
 from .protocols import CountQueries, Sql
 from .tortoise_cli import TortoiseMigrator, tortoise
 
@@ -30,29 +27,11 @@ STATEMENT_LOG = logging.getLogger("tortoise.db_client")
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    with test_server_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 async def database_url(server_url: str) -> str:
     """The test database, created if missing and migrated once per run by `tortoise migrate`."""
     await create_database(server_url)
     await tortoise(server_url, "migrate")
     return server_url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return test_settings(database_url)
-
-
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with LifespanManager(application):
-        yield application
 
 
 @pytest.fixture

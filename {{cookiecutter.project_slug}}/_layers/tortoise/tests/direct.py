@@ -6,14 +6,8 @@ from typing import Any
 
 from {{ cookiecutter.package_name }}.orm import credentials
 from {{ cookiecutter.package_name }}.pool import BoundedClient
-from {{ cookiecutter.package_name }}.settings import Settings
 
-from .postgres import database_name, with_database
-
-
-def test_settings(url: str) -> Settings:
-    return Settings(_env_file=None, environment="test", database_url=url)
-
+from .postgres import database_name, test_settings, with_database
 
 # Not the app's application_name: the fault tests find (and kill) the app's sessions by it.
 TESTS_APPLICATION_NAME = "{{ cookiecutter.project_slug }}-tests"
