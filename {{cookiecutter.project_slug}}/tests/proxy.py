@@ -32,13 +32,16 @@ class Proxy:
 
     async def cut(self) -> None:
         """Refuse new connections and drop the open ones, as a network partition would."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        # Drop the open connections before waiting for the server: since Python 3.12.1
+        # wait_closed() waits for every connection it accepted, so waiting first hangs.
         for pipe in list(self._pipes):
             pipe.cancel()
         await asyncio.gather(*self._pipes, return_exceptions=True)
+        if server is not None:
+            await server.wait_closed()
 
     async def restore(self) -> None:
         await self.start()
