@@ -1,6 +1,7 @@
 """The PostgreSQL server the variant tests hand to baked projects, and a database per project."""
 
 import os
+import re
 import socket
 import tempfile
 import uuid
@@ -47,7 +48,8 @@ def postgres_server() -> Iterator[str]:
 
 @contextmanager
 def scratch_database(server: str, label: str) -> Iterator[str]:
-    """A database of its own for one baked project, dropped afterwards, so runs never collide."""
+    """A database of its own for one baked project, dropped afterwards with those its pytest-xdist
+    workers made of it, so runs never collide and leave nothing behind."""
     name = f"tpl_{label}_{uuid.uuid4().hex[:8]}".replace("-", "_")
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -55,4 +57,8 @@ def scratch_database(server: str, label: str) -> Iterator[str]:
         yield with_database(server, name)
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # With it, the databases the suite's pytest-xdist workers made of it: <name>_gw0, ...
+            ours = re.compile(rf"{re.escape(name)}(_gw[0-9]+)?")
+            for (database,) in admin.execute("SELECT datname FROM pg_database").fetchall():
+                if ours.fullmatch(database):
+                    admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -1,16 +1,25 @@
-"""Checks every test gets for free, whatever the driver: nothing a test does may outlive it."""
+"""Checks every test gets for free, whatever the driver: nothing a test does may outlive it, and
+nothing it runs blocks the event loop."""
 
 import asyncio
-import gc
-import logging
-import re
+import contextlib
+import sys
+import threading
 import time
-from collections.abc import AsyncIterator
+import traceback
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
 from .postgres import CONTRACT_TABLES
 from .protocols import Sql
+
+# Seconds the loop's thread may sleep inside its steps between two ticks before it counts as blocked:
+# a blocking wait (a sync driver call, time.sleep) on the loop shows at any limit once it is slow.
+BLOCKED = 0.25
+TICK = 0.01  # how often the loop notes the time; an idle loop sleeps this long in select() at most
+STALL = 5 * TICK  # a watchdog wake-up this late means the process, not just the loop, was held up
 
 
 @pytest.fixture(autouse=True)
@@ -21,56 +30,86 @@ async def no_rows_left_behind(live_sql: Sql) -> AsyncIterator[None]:
     assert left == 0, f"{left} committed row(s) left behind"
 
 
-# Seconds one step on the event loop may take before it counts as blocking. A blocking wait (a sync
-# driver call, time.sleep) shows at any limit once it is slow; below ~0.25 s a cold code path on a
-# loaded two-core CI runner trips it too, which would teach people to ignore the guard.
-SLOW_CALLBACK = 0.25
-TOOK = re.compile(r"^Executing (?P<what>.*) took (?P<seconds>[0-9.]+) seconds$", re.DOTALL)
+def running_clock() -> Callable[[], float]:
+    """Seconds the calling thread has run on a CPU or waited in the queue for one. Time it was
+    neither is time it slept: in select(), or in a blocking call. Linux tells the queue time
+    (schedstat); elsewhere only CPU time counts, so a very loaded machine may read as sleep."""
+    schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+    if schedstat.exists():
+
+        def on_cpu_or_queued() -> float:
+            on_cpu, queued, _ = schedstat.read_text().split()
+            return (int(on_cpu) + int(queued)) / 1e9
+
+        return on_cpu_or_queued
+    return time.thread_time
 
 
-class SlowCallbacks(logging.Handler):
-    """Collects asyncio's debug-mode reports of steps that ran over SLOW_CALLBACK, less the time the
-    garbage collector paused them: a full collection in a big test process is not the app blocking."""
+class LoopWatch:
+    """A lag monitor for the running loop that tells a blocked loop from a starved process. The
+    loop ticks every TICK s; a watchdog thread wakes every TICK s too. A gap between ticks counts
+    only when both hold: the loop's thread slept through it (not on a CPU, not queued for one), and
+    the watchdog woke on time all along, so the process had CPU and GIL and only the loop was stuck.
+    On a loaded machine everything is late together, and that is not the app blocking the loop.
+    The watchdog keeps the stuck thread's stack, to name the call; it also notes when the loop
+    stopped running (between a test's fixtures and its body, where sync code is no step of it)."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        self.loop = asyncio.get_running_loop()
+        self.thread_id = threading.get_ident()
+        self.clock = running_clock()
         self.reports: list[str] = []
-        self.pauses: list[tuple[float, float]] = []
-        self._started = 0.0
+        self._last = (time.perf_counter(), self.clock())
+        self._stuck_at: list[str] | None = None
+        self._loop_stopped = False
+        self._stopped = threading.Event()
+        self._handle = self.loop.call_later(TICK, self._tick)
+        self._watchdog = threading.Thread(target=self._watch, name="loop-watchdog", daemon=True)
+        self._watchdog.start()
 
-    def on_gc(self, phase: str, _: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.pauses.append((self._started, time.perf_counter()))
+    def _tick(self) -> None:
+        now, running = time.perf_counter(), self.clock()
+        last_now, last_running = self._last
+        slept = (now - last_now) - (running - last_running) - TICK
+        if slept > BLOCKED and self._stuck_at is not None and not self._loop_stopped:
+            self.reports.append(f"its thread slept {slept:.3f} s in a step, here:\n{''.join(self._stuck_at)}")
+        self._last, self._stuck_at, self._loop_stopped = (now, running), None, False
+        self._handle = self.loop.call_later(TICK, self._tick)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        report = TOOK.match(record.getMessage())
-        # The test's own steps (starting hundreds of requests at once, say) are not the app's code.
-        if report is None or "coro=<test_" in report["what"]:
-            return
-        end = time.perf_counter()
-        start = end - float(report["seconds"])
-        paused = sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.pauses)
-        if end - start - paused > SLOW_CALLBACK:
-            self.reports.append(f"{report['what'][:300]} took {end - start - paused:.3f} s")
+    def _watch(self) -> None:
+        due, on_time_since = time.perf_counter() + TICK, self._last[0]
+        while not self._stopped.wait(max(0.0, due - time.perf_counter())):
+            now = time.perf_counter()
+            if now - due > STALL:  # the watchdog itself was held up: the whole process was
+                on_time_since = now
+            due = now + TICK
+            last_tick = self._last[0]
+            if not self.loop.is_running():
+                self._loop_stopped = True
+            elif now - last_tick > BLOCKED and on_time_since <= last_tick and self._stuck_at is None:
+                frame = sys._current_frames().get(self.thread_id)
+                self._stuck_at = traceback.format_stack(frame)[-8:] if frame else ["(no stack)\n"]
+
+    def stop(self) -> None:
+        self._handle.cancel()
+        self._stopped.set()
+        self._watchdog.join()
+
+
+@contextlib.asynccontextmanager
+async def watching_the_loop() -> AsyncIterator[LoopWatch]:
+    watch = LoopWatch()
+    try:
+        yield watch
+    finally:
+        watch.stop()
 
 
 @pytest.fixture(autouse=True)
 async def event_loop_never_blocked() -> AsyncIterator[None]:
-    """Fail a test in which one step on the event loop ran over SLOW_CALLBACK: a blocking call, such
-    as a sync database driver called from async code. Many short steps (a busy loop) are fine."""
-    loop = asyncio.get_running_loop()
-    slow = SlowCallbacks()
-    asyncio_logger = logging.getLogger("asyncio")
-    asyncio_logger.addHandler(slow)
-    gc.callbacks.append(slow.on_gc)
-    loop.set_debug(True)
-    loop.slow_callback_duration = SLOW_CALLBACK
-    try:
+    """Fail a test during which the event loop's thread slept in a step for over BLOCKED s: a
+    blocking call, such as a sync database driver called from async code. Busy steps are fine,
+    and so is a machine too loaded to run anything on time."""
+    async with watching_the_loop() as watch:
         yield
-    finally:
-        loop.set_debug(False)
-        gc.callbacks.remove(slow.on_gc)
-        asyncio_logger.removeHandler(slow)
-    assert not slow.reports, f"the event loop was blocked: {slow.reports[0]}"
+    assert not watch.reports, f"the event loop was blocked: {watch.reports[0]}"

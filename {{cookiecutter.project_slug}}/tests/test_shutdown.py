@@ -23,7 +23,9 @@ from .protocols import Sql
 from .waiting import committed_item, has_active_session
 
 SERVE = Path(sys.executable).with_name("serve")
-DRAIN_SECONDS = 3  # long enough for the test to see readiness at 503 on a busy machine
+# Long enough to see readiness at 503: the test probes every 20 ms and a probe to a local process
+# takes milliseconds, ~100 ms on a loaded two-core machine; so over ten chances even then.
+DRAIN_SECONDS = 1.5
 REQUEST_ID = "in-flight-1"
 
 

@@ -16,11 +16,11 @@ from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
 
-from .postgres import database_name, test_settings, with_database
+from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
 
-pytest_plugins = ["tests.guards", "tests.live"]
+pytest_plugins = ["tests.guards", "tests.hangs", "tests.live"]
 
 
 def async_url(url: str) -> str:
@@ -46,6 +46,7 @@ async def create_database(url: str) -> None:
         exists = await admin.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if not exists:
             await admin.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.execute(text(f'ALTER DATABASE "{name}" {THROWAWAY_SETTINGS}'))
 
 
 def alembic_config(url: str) -> Config:

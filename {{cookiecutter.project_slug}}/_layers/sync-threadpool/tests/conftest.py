@@ -20,11 +20,11 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.db import Database, engine_url
 from {{ cookiecutter.package_name }}.threadpool import WorkerThreads
 
-from .postgres import database_name, test_settings, with_database
+from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
 
-pytest_plugins = ["tests.guards", "tests.live"]
+pytest_plugins = ["tests.guards", "tests.hangs", "tests.live"]
 
 
 def psycopg_url(url: str) -> URL:
@@ -50,6 +50,7 @@ def create_database(url: str) -> None:
         exists = admin.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if not exists:
             admin.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.execute(text(f'ALTER DATABASE "{name}" {THROWAWAY_SETTINGS}'))
 
 
 def alembic_config(url: str) -> Config:

@@ -7,7 +7,7 @@ from typing import Any
 from {{ cookiecutter.package_name }}.orm import credentials
 from {{ cookiecutter.package_name }}.pool import BoundedClient
 
-from .postgres import database_name, test_settings, with_database
+from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
 
 # Not the app's application_name: the fault tests find (and kill) the app's sessions by it.
 TESTS_APPLICATION_NAME = "{{ cookiecutter.project_slug }}-tests"
@@ -40,6 +40,7 @@ async def create_database(url: str) -> None:
         exists = await admin.execute_query_dict("SELECT 1 FROM pg_database WHERE datname = $1", [name])
         if not rows(exists):
             await admin.execute_script(f'CREATE DATABASE "{name}"')
+        await admin.execute_script(f'ALTER DATABASE "{name}" {THROWAWAY_SETTINGS}')
 
 
 async def recreate_database(url: str) -> None:

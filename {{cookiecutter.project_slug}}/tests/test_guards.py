@@ -1,0 +1,42 @@
+"""The loop guard every test runs under: a blocking call on the loop is caught and named, while a
+step that is merely busy (or waiting for a CPU on a loaded machine) is not."""
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from .guards import BLOCKED, TICK, watching_the_loop
+
+
+def reports_during(step: Callable[[], None]) -> list[str]:
+    """What the guard reports of `step` run on a loop of its own (not the test's, which it would block)."""
+
+    async def watched() -> list[str]:
+        async with watching_the_loop() as watch:
+            await asyncio.sleep(TICK * 3)
+            step()
+            await asyncio.sleep(TICK * 3)
+        return watch.reports
+
+    return asyncio.run(watched())
+
+
+def sleep_on_the_loop() -> None:
+    time.sleep(BLOCKED * 2)  # the kind of call the guard exists for
+
+
+def keep_the_cpu_busy() -> None:
+    deadline = time.perf_counter() + BLOCKED * 2
+    while time.perf_counter() < deadline:
+        pass
+
+
+async def test_a_blocking_call_on_the_loop_is_caught_and_named() -> None:
+    reports = await asyncio.to_thread(reports_during, sleep_on_the_loop)
+
+    assert len(reports) == 1
+    assert "in sleep_on_the_loop" in reports[0]
+
+
+async def test_a_busy_step_is_not_a_blocked_loop() -> None:
+    assert await asyncio.to_thread(reports_during, keep_the_cpu_busy) == []
