@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .template import DRIVER_MARKERS, DRIVERS, context_id
+from .template import DRIVER_MARKERS, DRIVERS, OPTIONS, context_id
 
 # Each driver with the defaults, plus the other values of every other option at least once.
 CONTEXTS = [{"db_driver": driver} for driver in DRIVERS] + [
@@ -72,6 +72,23 @@ def test_yaml_and_toml_parse(baked: tuple[Path, dict[str, Any]]) -> None:
     for path in files(project):
         if path.suffix in {".yml", ".yaml"}:
             assert all(yaml.safe_load_all(path.read_text())), path
+
+
+def test_the_pythons_agree(baked: tuple[Path, dict[str, Any]]) -> None:
+    """requires-python admits every offered Python and its classifiers name them (the ones the
+    variant tests run the suite on); Docker and CI use the chosen one."""
+    project, context = baked
+    offered = sorted(OPTIONS["python_version"], key=lambda version: tuple(map(int, version.split("."))))
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["requires-python"] == f">={offered[0]}"
+    assert [c.rpartition(" :: ")[2] for c in metadata["classifiers"] if "Python :: 3." in c] == offered
+    chosen = context["python_version"]
+    if context["use_docker"] == "yes":
+        assert f"ARG PYTHON_VERSION={chosen}\n" in (project / "Dockerfile").read_text()
+    ci = {"github": f'python-version: "{chosen}"', "gitlab": f"image: python:{chosen}-slim"}
+    if context["ci"] in ci:
+        path = ".github/workflows/ci.yml" if context["ci"] == "github" else ".gitlab-ci.yml"
+        assert ci[context["ci"]] in (project / path).read_text()
 
 
 def test_secret_is_written_but_never_committed(baked: tuple[Path, dict[str, Any]]) -> None:
