@@ -50,7 +50,7 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(content.replace(old, new))
 
 
-def bake_service(template: Path, driver: str, output: Path) -> Path:
+def bake_service(template: Path, driver: str, output: Path, *, under_git: bool = True) -> Path:
     """`cruft create`, then the service's first commit, as a team starts."""
     created = cruft(
         *("create", "--no-input", "--output-dir", str(output)),
@@ -59,8 +59,9 @@ def bake_service(template: Path, driver: str, output: Path) -> Path:
     )
     assert created.returncode == 0, created.stderr
     [service] = output.iterdir()
-    git("init", "-q", cwd=service)
-    commit_all(service, "Baked with cruft")
+    if under_git:
+        git("init", "-q", cwd=service)
+        commit_all(service, "Baked with cruft")
     return service
 
 
@@ -165,6 +166,28 @@ def test_a_conflicting_edit_is_left_for_the_team_to_resolve(tmp_path: Path) -> N
     assert "    docs_enabled: bool = False\n" in merged
     assert f"UU {SETTINGS.format(package='orders_service')}" in git("status", "--porcelain", cwd=service)
     assert cruft("check", cwd=service).returncode == 0
+    leftovers = run("git", "diff", "--check", cwd=service)  # what the README says finds them
+    assert leftovers.returncode != 0
+    assert "leftover conflict marker" in leftovers.stdout
+
+
+def test_without_git_a_conflicting_hunk_comes_back_as_a_rej_file(tmp_path: Path) -> None:
+    """Outside a git repository there is no three-way merge: what applies is applied, the rest is
+    left beside its file as `<file>.rej`."""
+    template = tmp_path / "template"
+    clone_template(template)
+    service = bake_service(template, "tortoise", tmp_path / "services", under_git=False)
+    settings = service / SETTINGS.format(package="orders_service")
+    insert(settings, ANCHOR, "    docs_enabled: bool = False\n")
+    change_template(template, "tortoise")
+
+    update = cruft("update", "-y", cwd=service)
+
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert "*.rej files" in update.stdout + update.stderr
+    assert NEW_SETTING in (settings.parent / "settings.py.rej").read_text()
+    assert NEW_SETTING not in settings.read_text()
+    assert LAYER_LINE in (service / LAYER_FILE.format(package="orders_service")).read_text()
 
 
 def ci_step(service: Path) -> str:
