@@ -146,3 +146,15 @@ def test_cruft_refuses_an_unknown_option_value(
         create(str(template), output_dir=tmp_path, extra_context={option: value}, no_input=True)
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cruft_command_line_refuses_with_the_hook_line_and_a_failing_exit(
+    template: Path, config: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+
+    refused = with_cruft(str(template), {"package_name": "json"}, output, config)
+
+    assert refused.returncode != 0
+    assert "error: package_name 'json' is a standard-library module name\n" in refused.stderr
+    assert not output.exists() or list(output.iterdir()) == []
