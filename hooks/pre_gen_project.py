@@ -50,10 +50,18 @@ MAX_K8S_NAME = 63 - len("-pgbouncer")
 MAX_PACKAGE_LENGTH = 60
 
 
-def template_options(repo_dir: str) -> dict:
-    """cookiecutter.json as written. `cookiecutter .` passes the template's path relative to the
-    caller's directory, while hooks run inside the new project: resolve it against the caller's."""
-    repo = Path(repo_dir)
+def template_options(answers: dict) -> dict:
+    """cookiecutter.json as written, to check the choices of a replay file (cookiecutter checks those
+    given on its command line or prompted, not those it replays).
+
+    Only cookiecutter replays, and it names the template's folder in `_repo_dir`; `cookiecutter .`
+    gives it relative to the caller's directory while hooks run inside the new project, so resolve it
+    against the caller's. cruft names no folder (it bakes from a clone of its own), and needs none:
+    it sends every answer, those of `.cruft.json` on update too, through cookiecutter's context
+    builder, which refuses an unknown choice before any hook runs."""
+    if "_repo_dir" not in answers:
+        return {}
+    repo = Path(answers["_repo_dir"])
     if not repo.is_absolute():
         repo = Path(os.environ.get("PWD", ".")) / repo
     return json.loads((repo / "cookiecutter.json").read_text())
@@ -102,8 +110,7 @@ def first_problem(answers: dict) -> str | None:
         return f"author_email {answers['author_email']!r} does not look like an email address"
     if problem := deploy_problem(answers):
         return problem
-    # Cookiecutter checks choices given on its command line, but not those in a replay file.
-    for key, allowed in template_options(answers["_repo_dir"]).items():
+    for key, allowed in template_options(answers).items():
         if not key.startswith("_") and isinstance(allowed, list) and answers[key] not in allowed:
             return f"{key} {answers[key]!r} is not one of: {', '.join(allowed)}"
     return None

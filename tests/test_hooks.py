@@ -130,3 +130,15 @@ def test_bakes_from_a_relative_template_path(tmp_path: Path) -> None:
 
     assert baked.returncode == 0, baked.stderr
     assert (tmp_path / "orders-service" / "pyproject.toml").is_file()
+
+
+def test_a_replay_bakes_its_answers_again(tmp_path: Path) -> None:
+    """The hook reads cookiecutter.json to check a replay's choices; a good replay bakes."""
+    answers = prompt_for_config(generate_context(str(TEMPLATE / "cookiecutter.json")), no_input=True)
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps({"cookiecutter": {**answers, "db_driver": "tortoise", "ci": "gitlab"}}))
+
+    project = Path(cookiecutter(str(TEMPLATE), replay=str(replay), output_dir=str(tmp_path / "out")))
+
+    assert "tortoise-orm" in (project / "pyproject.toml").read_text()
+    assert (project / ".gitlab-ci.yml").is_file()

@@ -1,0 +1,160 @@
+"""`cruft create` bakes what `cookiecutter` bakes, from a local clone and from a git URL: the same
+files, the same next steps, the same refusals; .cruft.json records where the service came from."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cookiecutter.exceptions import FailedHookException
+from cruft import create
+
+from .repos import clone_template, cruft, git, run
+from .template import context_id
+from .test_bake import CONTEXTS
+from .test_hooks import REFUSALS, UNKNOWN_CHOICES
+
+SECRET = re.compile(rb"^SECRET_KEY=.*$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cruft") / "template"
+    clone_template(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cookiecutter config of the run's own, so neither tool keeps replays or clones in ~."""
+    folder = tmp_path_factory.mktemp("cookiecutter-config")
+    path = folder / "config.yaml"
+    settings = {"cookiecutters_dir": str(folder / "templates"), "replay_dir": str(folder / "replay")}
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+def with_cookiecutter(
+    template: str, context: dict[str, str], output: Path, config: Path
+) -> subprocess.CompletedProcess[str]:
+    answers = [f"{key}={value}" for key, value in context.items()]
+    return run(
+        *(sys.executable, "-m", "cookiecutter", "--no-input", "--config-file", str(config)),
+        *("-o", str(output), template, *answers),
+        cwd=config.parent,
+    )
+
+
+def with_cruft(
+    template: str, context: dict[str, str], output: Path, config: Path
+) -> subprocess.CompletedProcess[str]:
+    return cruft(
+        *("create", "--no-input", "--config-file", str(config), "--output-dir", str(output)),
+        *("--extra-context", json.dumps(context), template),
+        cwd=config.parent,
+    )
+
+
+def tree(project: Path) -> dict[str, bytes]:
+    """Every file by its path in the project; the SECRET_KEY is a new one each bake by design."""
+    files = {}
+    for path in sorted(project.rglob("*")):
+        if path.is_file():
+            content = path.read_bytes()
+            if path.name == ".env":
+                content = SECRET.sub(b"SECRET_KEY=<secret>", content)
+            files[path.relative_to(project).as_posix()] = content
+    return files
+
+
+def bake_both(
+    template: str, context: dict[str, str], tmp_path: Path, config: Path
+) -> tuple[Path, Path, subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    baked = with_cookiecutter(template, context, tmp_path / "cookiecutter", config)
+    assert baked.returncode == 0, baked.stderr
+    crufted = with_cruft(template, context, tmp_path / "cruft", config)
+    assert crufted.returncode == 0, crufted.stderr
+    [project] = (tmp_path / "cookiecutter").iterdir()
+    [service] = (tmp_path / "cruft").iterdir()
+    return project, service, baked, crufted
+
+
+def answers(service: Path) -> dict[str, Any]:
+    return dict(json.loads((service / ".cruft.json").read_text())["context"]["cookiecutter"])
+
+
+@pytest.mark.parametrize("context", CONTEXTS, ids=context_id)
+def test_cruft_bakes_what_cookiecutter_bakes(
+    context: dict[str, str], template: Path, config: Path, tmp_path: Path
+) -> None:
+    project, service, baked, crufted = bake_both(str(template), context, tmp_path, config)
+
+    assert service.name == project.name
+    made = tree(service)
+    assert made.pop(".cruft.json")
+    assert made == tree(project)
+    assert f"Baked {project.name} ({answers(service)['db_driver']}). Next:" in baked.stdout
+    assert crufted.stdout == baked.stdout
+    assert answers(service).items() >= context.items()
+
+
+def test_cruft_bakes_from_a_git_url_and_can_check_it_later(
+    template: Path, config: Path, tmp_path: Path
+) -> None:
+    """A bare repository has no working tree to read: the template can only come through git."""
+    bare = tmp_path / "template.git"
+    git("clone", "-q", "--bare", str(template), str(bare), cwd=tmp_path)
+    context = {"db_driver": "sync-threadpool", "ci": "gitlab"}
+
+    project, service, baked, crufted = bake_both(bare.as_uri(), context, tmp_path, config)
+
+    made = tree(service)
+    made.pop(".cruft.json")
+    assert made == tree(project)
+    assert crufted.stdout == baked.stdout
+    assert answers(service)["_commit"] == git("rev-parse", "HEAD", cwd=bare).strip()
+    check = cruft("check", cwd=service)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "up to date" in check.stdout
+
+
+@pytest.mark.parametrize(("answers", "message"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_cruft_refuses_what_cookiecutter_refuses(
+    answers: dict[str, str], message: str, template: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(FailedHookException):
+        create(str(template), output_dir=tmp_path, extra_context=answers, no_input=True)
+
+    lines = capfd.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("option", "value"), UNKNOWN_CHOICES.items(), ids=UNKNOWN_CHOICES.keys())
+def test_cruft_refuses_an_unknown_option_value(
+    option: str, value: str, template: Path, tmp_path: Path
+) -> None:
+    """Cookiecutter's own check, which cruft runs on every answer before the hooks: why the hook needs
+    no cookiecutter.json under cruft."""
+    with pytest.raises(ValueError, match=f"{value} provided for choice variable {option}"):
+        create(str(template), output_dir=tmp_path, extra_context={option: value}, no_input=True)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cruft_command_line_refuses_with_the_hook_line_and_a_failing_exit(
+    template: Path, config: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+
+    refused = with_cruft(str(template), {"package_name": "json"}, output, config)
+
+    assert refused.returncode != 0
+    assert "error: package_name 'json' is a standard-library module name\n" in refused.stderr
+    assert not output.exists() or list(output.iterdir()) == []
