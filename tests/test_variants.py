@@ -1,5 +1,6 @@
 """Each driver, baked with the defaults: installed with uv, type-checked, its own suite green on a
-named PostgreSQL server and on the embedded default, and served by `serve` until SIGTERM stops it."""
+named PostgreSQL server and on the embedded default, and served by `serve` until SIGTERM stops it.
+Each driver baked with auth=jwt too: type-checked, its suite green on the named server."""
 
 import json
 import os
@@ -54,17 +55,24 @@ def server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module", params=DRIVERS)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp(request.param)
-    path = Path(
-        cookiecutter(
-            str(TEMPLATE), no_input=True, output_dir=str(output), extra_context={"db_driver": request.param}
-        )
-    )
+def baked_and_synced(output: Path, **context: str) -> Path:
+    path = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(output), extra_context=context))
     synced = uv(path, "sync")
     assert synced.returncode == 0, shown(synced)
     return path
+
+
+@pytest.fixture(scope="module", params=DRIVERS)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return baked_and_synced(tmp_path_factory.mktemp(request.param), db_driver=request.param)
+
+
+# With auth=jwt the suite adds its own identity provider and the token checks; the rest of the
+# variant's behaviour is covered above, so one run on the named server is enough.
+@pytest.fixture(scope="module", params=DRIVERS)
+def jwt_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp(f"{request.param}-jwt")
+    return baked_and_synced(output, db_driver=request.param, auth="jwt")
 
 
 def test_types_check(project: Path) -> None:
@@ -75,6 +83,18 @@ def test_types_check(project: Path) -> None:
 def test_suite_on_a_named_server(project: Path, server: str) -> None:
     with scratch_database(server, project.parent.name) as database:
         result = uv(project, "run", *SUITE, TEST_DATABASE_URL=database)
+    print(result.stdout[-400:])
+    assert result.returncode == 0, shown(result)
+
+
+def test_jwt_types_check(jwt_project: Path) -> None:
+    result = uv(jwt_project, "run", "mypy")
+    assert result.returncode == 0, shown(result)
+
+
+def test_jwt_suite_on_a_named_server(jwt_project: Path, server: str) -> None:
+    with scratch_database(server, jwt_project.parent.name) as database:
+        result = uv(jwt_project, "run", *SUITE, TEST_DATABASE_URL=database)
     print(result.stdout[-400:])
     assert result.returncode == 0, shown(result)
 
