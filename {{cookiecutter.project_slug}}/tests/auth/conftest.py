@@ -1,7 +1,6 @@
 """Fixtures of the auth tests: a provider of their own, which they may rotate or take down."""
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -9,8 +8,9 @@ from .provider import Provider, SigningKey
 
 
 @pytest.fixture
-async def provider() -> AsyncIterator[Provider]:
+def provider() -> Iterator[Provider]:
+    # Not async: making a key and binding a server block, and a sync fixture runs off the event loop.
     fresh = Provider(SigningKey("key-1"))
-    await asyncio.to_thread(fresh.start)  # binding and stopping a server block: off the loop
+    fresh.start()
     yield fresh
-    await asyncio.to_thread(fresh.stop)
+    fresh.stop()

@@ -2,6 +2,7 @@
 configuration and a JWKS, with keys made for this run. It counts what it serves, can rotate its
 keys and can go down and come back on the same port."""
 
+import functools
 import json
 import threading
 import time
@@ -19,6 +20,7 @@ AUDIENCE = "{{ cookiecutter.project_slug }}-tests"
 CONFIGURATION_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/protocol/openid-connect/certs"
 EVERY_SCOPE = sorted(WRITE_SCOPES.values())
+RUN_TOKEN_LIFETIME = 6 * 3600  # seconds; longer than any run
 
 
 class SigningKey:
@@ -132,6 +134,8 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@functools.cache
 def caller_headers() -> dict[str, str]:
-    """The headers of a caller granted every scope by the suite's provider."""
-    return bearer(SUITE.token(EVERY_SCOPE))
+    """The headers of a caller granted every scope by the suite's provider: one token for the run
+    (signing is the costly part of a token, and each test's client asks for one)."""
+    return bearer(SUITE.token(EVERY_SCOPE, exp=int(time.time()) + RUN_TOKEN_LIFETIME))

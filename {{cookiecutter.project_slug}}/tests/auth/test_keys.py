@@ -121,3 +121,13 @@ async def test_a_configuration_naming_another_issuer_is_not_trusted(
 
     assert response.status_code == 503
     assert provider.fetches() == 0
+
+
+async def test_a_jwks_without_a_usable_key_is_503_not_500(start_app: StartApp, provider: Provider) -> None:
+    token = provider.token()
+    provider.keys = []
+    async with app_for(start_app, provider) as client:
+        response = await client.get(WHO, headers=bearer(token))
+
+    assert response.status_code == 503
+    assert provider.fetches() == 1

@@ -59,7 +59,7 @@ class Key:
             return None
         try:
             parsed = jwt.PyJWK.from_dict(jwk)
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):  # a member missing or garbled
             return None
         kid = jwk.get("kid")
         return cls(
@@ -186,7 +186,7 @@ class KeyStore:
             keys = await self.source.fetch()
             if not keys:
                 raise ValueError("no usable signing key")
-        except (httpx.HTTPError, ValueError) as error:
+        except Exception as error:  # whatever the provider sends or fails with: never a 500 here
             # The keys held so far stay in use. The reason, never a token, goes to the log.
             logger.warning(
                 "identity provider keys unavailable",
