@@ -7,6 +7,7 @@ from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT = Path.cwd()
+PACKAGE = f"src/{ANSWERS['package_name']}"
 
 # Each database layer is a folder under _layers/ laid over the project root; a driver is a stack of them.
 LAYERS = {
@@ -21,6 +22,7 @@ OWNED_PATHS = {
     ("ci", "github"): [".github"],
     ("ci", "gitlab"): [".gitlab-ci.yml"],
     ("deploy", "kubernetes"): ["deploy"],
+    ("auth", "jwt"): [f"{PACKAGE}/auth", f"{PACKAGE}/api/me.py", "tests/auth"],
 }
 
 

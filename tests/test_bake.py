@@ -13,10 +13,14 @@ import yaml
 from .template import DRIVER_MARKERS, DRIVERS, OPTIONS, context_id
 
 # Each driver with the defaults, plus the other values of every other option at least once.
-CONTEXTS = [{"db_driver": driver} for driver in DRIVERS] + [
-    {"ci": "gitlab", "use_docker": "no", "python_version": "3.13"},
-    {"ci": "none", "python_version": "3.11", "deploy": "kubernetes"},
-]
+CONTEXTS = (
+    [{"db_driver": driver} for driver in DRIVERS]
+    + [{"db_driver": driver, "auth": "jwt"} for driver in DRIVERS]
+    + [
+        {"ci": "gitlab", "use_docker": "no", "python_version": "3.13"},
+        {"ci": "none", "python_version": "3.11", "deploy": "kubernetes", "auth": "jwt"},
+    ]
+)
 LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter")
 
 
@@ -63,6 +67,23 @@ def test_files_follow_the_options(baked: tuple[Path, dict[str, Any]]) -> None:
     assert (project / ".github").exists() == (context["ci"] == "github")
     assert (project / ".gitlab-ci.yml").exists() == (context["ci"] == "gitlab")
     assert (project / "deploy").exists() == (context["deploy"] == "kubernetes")
+
+
+def test_auth_is_laid_only_when_chosen(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    jwt = context["auth"] == "jwt"
+    package = project / "src" / context["package_name"]
+    assert (package / "auth").is_dir() == jwt
+    assert (package / "api" / "me.py").exists() == jwt
+    assert (project / "tests" / "auth").is_dir() == jwt
+    # With auth=none nothing of it is left: no setting, dependency, import or README section.
+    mentions = [
+        str(path)
+        for path in files(project)
+        if path.suffix in {".py", ".toml", ".md", ".yml", ".yaml", ".example"}
+        and re.search(r"AUTH_|pyjwt|\bjwt\b|\.auth\b", path.read_text())
+    ]
+    assert (mentions != []) == jwt, mentions
 
 
 def test_yaml_and_toml_parse(baked: tuple[Path, dict[str, Any]]) -> None:

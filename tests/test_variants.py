@@ -1,7 +1,8 @@
 """Each driver, baked with the defaults on the default Python: installed with uv, type-checked, its
 own suite green (in parallel, in random order) on a named PostgreSQL server and on the embedded
 default, and served by `serve` until SIGTERM stops it. The default driver on every other Python the
-prompt offers that this machine has. Every command is bounded: a hang fails, it never stalls CI."""
+prompt offers that this machine has. Each driver baked with auth=jwt too: type-checked, its suite
+green on the named server. Every command is bounded: a hang fails, it never stalls CI."""
 
 import json
 import os
@@ -113,6 +114,15 @@ def project(request: pytest.FixtureRequest, workspace: Path) -> Path:
     return baked(workspace / request.param, pythons.find(pythons.DEFAULT), db_driver=request.param)
 
 
+# With auth=jwt the suite adds its own identity provider and the token checks; the rest of the
+# variant's behaviour is covered above, so one run on the named server is enough.
+@pytest.fixture(scope="module", params=DRIVERS)
+def jwt_project(request: pytest.FixtureRequest, workspace: Path) -> Path:
+    return baked(
+        workspace / f"{request.param}-jwt", pythons.find(pythons.DEFAULT), db_driver=request.param, auth="jwt"
+    )
+
+
 def test_types_check(project: Path) -> None:
     result = uv(project, "run", "mypy")
     assert result.returncode == 0, shown(result)
@@ -121,6 +131,18 @@ def test_types_check(project: Path) -> None:
 def test_suite_on_a_named_server(project: Path, server: str) -> None:
     with scratch_database(server, project.parent.name) as database:
         result = uv(project, *in_random_order(*SUITE), TEST_DATABASE_URL=database)
+    print(result.stdout[-400:])
+    assert result.returncode == 0, shown(result)
+
+
+def test_jwt_types_check(jwt_project: Path) -> None:
+    result = uv(jwt_project, "run", "mypy")
+    assert result.returncode == 0, shown(result)
+
+
+def test_jwt_suite_on_a_named_server(jwt_project: Path, server: str) -> None:
+    with scratch_database(server, jwt_project.parent.name) as database:
+        result = uv(jwt_project, *in_random_order(*SUITE), TEST_DATABASE_URL=database)
     print(result.stdout[-400:])
     assert result.returncode == 0, shown(result)
 

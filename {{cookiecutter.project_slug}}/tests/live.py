@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+from .clients import app_client
 from .postgres import test_server_url, test_settings
 from .protocols import Sql
 
@@ -23,6 +24,10 @@ APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, s
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 # Other runs may share the server (each with a database of its own): look at this run's sessions only.
 THIS_DATABASE = "datname = current_database()"
+{%- if cookiecutter.auth == "jwt" %}
+# The suite's identity provider: a real HTTP server, its keys made for this run.
+pytest_plugins = ["tests.auth.plugin"]
+{%- endif %}
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +57,7 @@ def start_app(settings: Settings) -> StartApp:
     @contextlib.asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[AsyncClient]:
         app = create_app(Settings(_env_file=None, **(settings.model_dump() | changes)))
-        async with (
-            LifespanManager(app),
-            AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
-        ):
+        async with LifespanManager(app), app_client(app) as client:
             yield client
 
     return start

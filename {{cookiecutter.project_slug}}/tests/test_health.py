@@ -4,10 +4,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+
+from .clients import app_client
 
 
 @pytest.fixture
@@ -21,10 +23,7 @@ async def unreachable_client() -> AsyncIterator[AsyncClient]:
         ready_timeout=1,
     )
     app = create_app(settings)
-    async with (
-        LifespanManager(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
-    ):
+    async with LifespanManager(app), app_client(app) as http:
         yield http
 
 

@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .live import eventually, row_locked
+{% if cookiecutter.auth == "jwt" %}from .auth.provider import caller_headers
+{% endif %}from .live import eventually, row_locked
 from .protocols import Sql
 from .waiting import committed_item, has_active_session
 
@@ -104,7 +105,7 @@ async def served(database_url: str, log_folder: Path) -> AsyncIterator[Served]:
 async def test_sigterm_drains_then_lets_the_request_in_flight_finish(served: Served, live_sql: Sql) -> None:
     async with (
         committed_item(live_sql) as item_id,
-        httpx.AsyncClient(base_url=served.url, timeout=60) as http,
+        httpx.AsyncClient(base_url=served.url, timeout=60{{ ", headers=caller_headers()" if cookiecutter.auth == "jwt" }}) as http,
     ):
         async with row_locked(live_sql, "items", item_id):
             in_flight = asyncio.create_task(

@@ -8,6 +8,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from . import api, db, errors, logs, metrics, tracing
+{%- if cookiecutter.auth == "jwt" %}
+from .auth.setup import install_auth
+{%- endif %}
 from .lifecycle import Lifecycle, drain_on_sigterm
 from .middleware import RequestContext
 from .settings import Settings, SettingsError, get_settings
@@ -42,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.lifecycle = lifecycle
     errors.install(app, db.DRIVER_ERRORS, db.classify)
+{%- if cookiecutter.auth == "jwt" %}
+    install_auth(app, settings)
+{%- endif %}
     app.include_router(api.router)
     if settings.cors_origins:  # closed unless origins are listed
         app.add_middleware(

@@ -5,6 +5,10 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.auth == "jwt" %}
+
+from .auth.settings import AuthSettings
+{%- endif %}
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -13,7 +17,7 @@ def in_production(data: dict[str, Any]) -> bool:
     return bool(data.get("environment") == "production")
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }}):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     environment: Literal["development", "test", "production"] = "development"

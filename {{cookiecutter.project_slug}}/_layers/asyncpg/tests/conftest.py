@@ -9,13 +9,14 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
 
+from .clients import app_client
 from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
@@ -88,7 +89,7 @@ async def connection(app: FastAPI) -> AsyncIterator[AsyncConnection]:
 
 @pytest.fixture
 async def client(app: FastAPI, connection: AsyncConnection) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+    async with app_client(app) as http:
         yield http
 
 

@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy import URL, Connection, Engine, create_engine, inspect, text
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.db import Database, engine_url
 from {{ cookiecutter.package_name }}.threadpool import WorkerThreads
 
+from .clients import app_client
 from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
@@ -104,7 +105,7 @@ async def client(app: FastAPI, connection: Connection) -> AsyncIterator[AsyncCli
     async with WorkerThreads(1, timeout=60) as one_at_a_time:
         database.threads = one_at_a_time
         try:
-            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+            async with app_client(app) as http:
                 yield http
         finally:
             database.threads = own_threads

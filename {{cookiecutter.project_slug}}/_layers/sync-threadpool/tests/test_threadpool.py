@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 from sqlalchemy import event
 
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+from .clients import app_client
 from .live import (
     APPLICATION_NAME,
     THIS_DATABASE,
@@ -53,10 +54,7 @@ def start_app_itself(settings: Settings) -> Callable[..., Any]:
     @asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
         app = create_app(settings.model_copy(update=changes))
-        async with (
-            LifespanManager(app),
-            AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
-        ):
+        async with LifespanManager(app), app_client(app) as client:
             yield app, client
 
     return start

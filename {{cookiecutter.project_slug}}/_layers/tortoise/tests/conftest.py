@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.orm import CONNECTION
 from {{ cookiecutter.package_name }}.pool import BoundedClient
 
+from .clients import app_client
 from .direct import create_database, drop_database, recreate_database, rows, standalone
 from .postgres import database_name, with_database
 from .protocols import CountQueries, Sql
@@ -51,7 +52,7 @@ async def connection(app: FastAPI) -> AsyncIterator[BaseDBAsyncClient]:
 
 @pytest.fixture
 async def client(app: FastAPI, connection: BaseDBAsyncClient) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+    async with app_client(app) as http:
         yield http
 
 

@@ -2,9 +2,21 @@
 
 from fastapi import APIRouter
 
-from . import accounts, health, items
+{% if cookiecutter.auth == "jwt" %}from ..auth.scopes import guard
+{% endif %}from . import accounts, health, items{{ ", me" if cookiecutter.auth == "jwt" }}
+
+{%- if cookiecutter.auth == "jwt" %}
+
+# A token on every route but /health/*, and each write's scope (auth/scopes.py). Before the routers
+# are included: including takes each route's dependencies as they are then.
+for resource in (health, items, accounts, me):
+    guard(resource.router)
+{%- endif %}
 
 router = APIRouter()
 router.include_router(health.router)
 router.include_router(items.router)
 router.include_router(accounts.router)
+{%- if cookiecutter.auth == "jwt" %}
+router.include_router(me.router)
+{%- endif %}

@@ -1,0 +1,97 @@
+"""AUTH_* settings that cannot work stop the start with one line; tokens and claims stay out of logs."""
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from httpx import AsyncClient
+from pydantic import ValidationError
+
+from {{ cookiecutter.package_name }}.settings import Settings, describe
+
+from ..live import StartApp
+from .provider import SUITE, bearer
+
+SERVE = Path(sys.executable).with_name("serve")
+
+
+def without_auth_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if not name.startswith("AUTH_")}
+
+
+def test_production_refuses_to_start_without_issuer_and_audience(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTH_ISSUER")
+    monkeypatch.delenv("AUTH_AUDIENCE")
+    with pytest.raises(ValidationError) as error:
+        Settings(
+            _env_file=None,
+            environment="production",
+            database_url="postgresql://db/app",
+            secret_key="a-real-secret-for-this-test",  # noqa: S106 (a test value)
+        )
+
+    assert describe(error.value) == (
+        "AUTH_ISSUER and AUTH_AUDIENCE are required in production (the identity provider)"
+    )
+
+
+def test_serve_refuses_production_without_a_provider_in_one_line() -> None:
+    env = without_auth_environment() | {
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": "postgresql://db/app",
+        "SECRET_KEY": "a-real-secret-for-this-test",
+        "AUTH_ISSUER": "https://login.example.com/realms/main",
+        "AUTH_AUDIENCE": "",  # compose passes an unset variable through empty: still unset
+    }
+
+    result = subprocess.run(  # noqa: S603 (the project's own entry point)
+        [str(SERVE)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: AUTH_AUDIENCE is required in production (the identity provider)"
+    ]
+
+
+@pytest.mark.parametrize("algorithms", ['["HS256"]', '["RS256", "none"]', "[]"])
+def test_only_asymmetric_algorithms_are_accepted(monkeypatch: pytest.MonkeyPatch, algorithms: str) -> None:
+    monkeypatch.setenv("AUTH_ALGORITHMS", algorithms)
+    with pytest.raises(ValidationError) as error:
+        Settings(_env_file=None)
+
+    assert describe(error.value).startswith("invalid setting AUTH_ALGORITHMS: must be a list of asymmetric")
+
+
+def test_the_issuer_must_be_a_url() -> None:
+    with pytest.raises(ValidationError) as error:
+        Settings(_env_file=None, auth_issuer="login.example.com")
+
+    assert describe(error.value) == "invalid setting AUTH_ISSUER: must be an https:// URL"
+
+
+async def test_tokens_and_their_claims_never_reach_a_log_line(
+    client: AsyncClient, start_app: StartApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = "marker-subject-5678"
+    tokens = [
+        SUITE.token(["items:write"], sub=marker),
+        SUITE.token(sub=marker, aud="elsewhere"),
+        SUITE.token(sub=marker, exp=1),
+    ]
+    with caplog.at_level(logging.DEBUG):
+        for token in tokens:
+            await client.get("/me", headers=bearer(token))
+            await client.post("/items", json={"name": "logged-write"}, headers=bearer(token))
+        # A provider that cannot be reached is logged, without the token that was being checked.
+        async with start_app(auth_issuer="http://127.0.0.1:9/realms/none", log_level="DEBUG") as down:
+            assert (await down.get("/me", headers=bearer(tokens[0]))).status_code == 503
+
+    assert "identity provider keys unavailable" in caplog.text
+    for token in tokens:
+        assert token not in caplog.text
+        assert token.split(".")[1] not in caplog.text  # the claims, base64url-encoded
+    assert marker not in caplog.text

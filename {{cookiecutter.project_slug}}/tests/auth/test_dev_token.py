@@ -1,0 +1,93 @@
+"""`uv run token`: development tokens the service accepts while AUTH_ISSUER is unset, and only then."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from {{ cookiecutter.package_name }}.auth.errors import InvalidToken
+
+from ..live import StartApp
+from .provider import bearer
+
+TOKEN = Path(sys.executable).with_name("token")
+SECRET = "a-development-secret-for-this-test"  # noqa: S105 (a test value)
+
+
+def token_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `token`; async tests do it on a thread, as waiting for a process would block the loop."""
+    base = {name: value for name, value in os.environ.items() if not name.startswith("AUTH_")}
+    return subprocess.run(  # noqa: S603 (the project's own entry point)
+        [str(TOKEN), *args],
+        env=base | {"ENVIRONMENT": "development", "SECRET_KEY": SECRET} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_a_development_token_is_accepted_without_a_provider(start_app: StartApp) -> None:
+    minted = await asyncio.to_thread(token_command, "--scope", "items:write", "--subject", "dev-7")
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip()
+
+    async with start_app(
+        environment="development", auth_issuer=None, auth_audience=None, secret_key=SECRET
+    ) as client:
+        me = await client.get("/me", headers=bearer(token))
+
+    assert me.status_code == 200
+    assert me.json() == {"subject": "dev-7", "scopes": ["items:write"], "roles": []}
+
+
+async def test_a_development_token_is_refused_once_a_provider_is_set(start_app: StartApp) -> None:
+    token = (await asyncio.to_thread(token_command, "--scope", "items:write")).stdout.strip()
+
+    async with start_app(secret_key=SECRET) as client:  # AUTH_ISSUER: the suite's provider
+        response = await client.get("/me", headers=bearer(token))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == InvalidToken.code
+
+
+async def test_another_secret_key_makes_other_tokens(start_app: StartApp) -> None:
+    token = (await asyncio.to_thread(token_command, "--scope", "items:write")).stdout.strip()
+
+    async with start_app(
+        environment="development",
+        auth_issuer=None,
+        auth_audience=None,
+        secret_key="another-secret",  # noqa: S106
+    ) as client:
+        response = await client.get("/me", headers=bearer(token))
+
+    assert response.status_code == 401
+
+
+def test_token_is_refused_in_production_in_one_line() -> None:
+    result = token_command(
+        "--scope",
+        "items:write",
+        ENVIRONMENT="production",
+        DATABASE_URL="postgresql://db/app",
+        AUTH_ISSUER="https://login.example.com/realms/main",
+        AUTH_AUDIENCE="orders",
+    )
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: `token` mints development tokens; in production tokens come from the provider"
+    ]
+
+
+def test_token_is_refused_when_a_provider_is_configured() -> None:
+    result = token_command(AUTH_ISSUER="https://login.example.com/realms/main")
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: AUTH_ISSUER is set (https://login.example.com/realms/main): the service accepts only that"
+        " provider's tokens; unset it to use development tokens"
+    ]
