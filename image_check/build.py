@@ -3,6 +3,7 @@ to reach PyPI from inside the build: the host's CA bundle, mounted for the build
 
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -35,7 +36,33 @@ def ca_mounts(work: Path) -> list[str]:
 def build(podman: Podman, project: Path, tag: str, mounts: list[str]) -> float:
     """Seconds the build took. `--format docker`: the OCI format would drop HEALTHCHECK."""
     started = time.monotonic()
-    done = podman.call(
+    done = attempt(podman, project, tag, mounts)
+    if done.returncode != 0:
+        raise ImageCheckError(f"building {tag} failed: {reason(done)}")
+    podman.images.append(tag)
+    return time.monotonic() - started
+
+
+def refused_without_lock(podman: Podman, project: Path, tag: str, mounts: list[str]) -> str:
+    """A project with no uv.lock yet must fail to build, saying so in a line: that line."""
+    done = attempt(podman, project, tag, mounts)
+    if done.returncode == 0:
+        podman.images.append(tag)
+        raise ImageCheckError("the image built without uv.lock: it would hold unpinned dependencies")
+    line = reason(done)
+    if "uv.lock" not in line:
+        raise ImageCheckError(f"without uv.lock the build failed for another reason: {line}")
+    return line
+
+
+def reason(done: subprocess.CompletedProcess[str]) -> str:
+    output = done.stdout + done.stderr
+    errors = [line.strip() for line in output.splitlines() if ERROR_LINE.match(line)]
+    return (errors or [last_line(output)])[0]
+
+
+def attempt(podman: Podman, project: Path, tag: str, mounts: list[str]) -> subprocess.CompletedProcess[str]:
+    return podman.call(
         "build",
         "--format",
         "docker",
@@ -49,12 +76,6 @@ def build(podman: Podman, project: Path, tag: str, mounts: list[str]) -> float:
         what=f"building {tag}",
         timeout=1200,
     )
-    if done.returncode != 0:
-        output = done.stdout + done.stderr
-        errors = [line for line in output.splitlines() if ERROR_LINE.match(line)]
-        raise ImageCheckError(f"building {tag} failed: {(errors or [last_line(output)])[0].strip()}")
-    podman.images.append(tag)
-    return time.monotonic() - started
 
 
 def healthcheck(podman: Podman, image: str) -> str:

@@ -26,8 +26,10 @@ for folder in ["/app", "/app/.venv", "/app/migrations", sysconfig.get_paths()["p
         written.append(folder)
     except PermissionError:
         pass
-print(json.dumps({"uid": os.getuid(), "written": written}))
+print(json.dumps({"uid": os.getuid(), "written": written, "app": sorted(os.listdir("/app"))}))
 """
+# What /app may hold: the venv and what `migrate` reads; never the source tree, tests or CI files.
+APP_FILES = {".venv", "migrations", "pyproject.toml", "alembic.ini"}
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,18 @@ def migrate(podman: Podman, image: str, flags: list[str]) -> None:
         raise ImageCheckError(f"migrate exited {done.returncode}: {last_line(done.stdout + done.stderr)}")
 
 
-def app_files_writable(podman: Podman, image: str) -> tuple[int, list[str]]:
-    """The image user's uid and the app folders it could write (expected: none)."""
+def app_files(podman: Podman, image: str) -> list[str]:
+    """What /app holds, after checking the image's user is not root and can write none of it."""
     name = new_name(podman, "files")
     output = podman.run(
         "run", "--name", name, "--no-healthcheck", image, "python", "-c", WRITABLE_SCRIPT, what="files"
     )
     found = json.loads(output.splitlines()[-1])
-    return int(found["uid"]), list(found["written"])
+    if found["uid"] == 0 or found["written"]:
+        raise ImageCheckError(f"the image's user is uid {found['uid']} and can write {found['written']}")
+    if extra := set(found["app"]) - APP_FILES:
+        raise ImageCheckError(f"/app holds more than the app needs: {', '.join(sorted(extra))}")
+    return list(found["app"])
 
 
 def serve(podman: Podman, image: str, flags: list[str], port: int) -> Served:
