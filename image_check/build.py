@@ -16,9 +16,11 @@ ERROR_LINE = re.compile(r"^(error|Error:)[: ]", re.MULTILINE)
 
 
 def ca_mounts(work: Path) -> list[str]:
-    """Volumes for every RUN of the build, never written into a layer: the host's CA bundle in the
-    system's place, which pip (/etc/pip.conf) and uv (/etc/uv/uv.toml, system-certs) are told to
-    trust. Where TLS is intercepted, only the host's bundle holds the interceptor's root."""
+    """Volumes for every RUN of the build: the host's CA bundle over the system's, which pip
+    (/etc/pip.conf) and uv (/etc/uv/uv.toml, system-certs) are told to trust. Where TLS is
+    intercepted, only the host's bundle holds the interceptor's root. Their content never lands in
+    a layer; buildah leaves the mount points there, /etc/pip.conf and /etc/uv/uv.toml empty, which
+    configure nothing."""
     bundle = Path(os.environ.get("SSL_CERT_FILE") or BUNDLE_IN_IMAGE)
     if not bundle.is_file():
         return []

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import ImageCheckError, last_line
+from .errors import ImageCheckError
 
 INSIDE = "IMAGE_CHECK_WORK"  # set for the run in the namespace: its work folder
 HIDDEN = tuple(
@@ -47,7 +47,8 @@ def confine(work: Path) -> dict[str, str]:
             check=False,
         )
         if done.returncode != 0:
-            raise ImageCheckError(f"cannot mount a private tmpfs on {path}: {last_line(done.stderr)}")
+            first = (done.stderr.strip().splitlines() or ["(no output)"])[0]  # mount's reason comes first
+            raise ImageCheckError(f"cannot mount a private tmpfs on {path}: {first}")
     conf = work / "conf"
     conf.mkdir()
     (work / "tmp").mkdir()
