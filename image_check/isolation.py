@@ -25,11 +25,14 @@ def run_isolated(argv: list[str], work: Path) -> int:
     created = [path for path in HIDDEN if not path.exists()]
     for path in created:
         path.mkdir(parents=True)
+    command = ["unshare", "--mount", "--propagation", "private", sys.executable, "-m", "image_check"]
     try:
-        command = ["unshare", "--mount", "--propagation", "private", sys.executable, "-m", "image_check"]
-        return subprocess.run(
-            [*command, *argv], env={**os.environ, INSIDE: str(work)}, check=False
-        ).returncode
+        with subprocess.Popen([*command, *argv], env={**os.environ, INSIDE: str(work)}) as child:
+            while True:
+                try:
+                    return child.wait()
+                except KeyboardInterrupt:
+                    continue  # the child got the same Ctrl-C: it removes what it made, then exits
     finally:
         for path in reversed(created):
             with contextlib.suppress(OSError):

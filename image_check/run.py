@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImageCheckError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
 
 
 def selected(only: str | None) -> list[str]:
