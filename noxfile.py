@@ -36,3 +36,13 @@ def bench(session: nox.Session) -> None:
     `uv run nox -s bench` writes bench/results/; `uv run nox -s bench -- --quick` is a smoke run.
     """
     session.run(UV, "run", "python", "-m", "bench", *session.posargs, external=True)
+
+
+@nox.session
+def image(session: nox.Session) -> None:
+    """Bake each db_driver, build its image with podman, run it against PostgreSQL (minutes; not run by CI).
+
+    As root: installs podman, runc and debootstrap from Debian's packages if missing.
+    `uv run nox -s image -- --only asyncpg` checks one driver.
+    """
+    session.run(UV, "run", "python", "-m", "image_check", *session.posargs, external=True)

@@ -54,16 +54,25 @@ def write_env() -> None:
     (PROJECT / ".env").write_text(example.replace("SECRET_KEY=change-me", f"SECRET_KEY={secret}"))
 
 
+def next_steps() -> str:
+    steps = [
+        f"cd {ANSWERS['project_slug']}",
+        "uv run pytest    # tests on an embedded PostgreSQL, nothing to install; writes uv.lock: commit it",
+        "uv run dev       # dev server with reload on http://127.0.0.1:8000/docs",
+    ]
+    if ANSWERS["use_docker"] == "yes":
+        # The image installs exactly what uv.lock pins, and a fresh bake has none yet.
+        steps.append(
+            "docker compose up --build   # needs uv.lock: the first `uv run` (or `uv lock`) writes it"
+        )
+    return "".join(f"  {step}\n" for step in steps)
+
+
 def main() -> None:
     lay_layers(ANSWERS["db_driver"])
     remove_unselected()
     write_env()
-    print(
-        f"\nBaked {ANSWERS['project_slug']} ({ANSWERS['db_driver']}). Next:\n"
-        f"  cd {ANSWERS['project_slug']}\n"
-        "  uv run pytest    # tests on an embedded PostgreSQL, nothing to install\n"
-        "  uv run dev       # dev server with reload on http://127.0.0.1:8000/docs\n"
-    )
+    print(f"\nBaked {ANSWERS['project_slug']} ({ANSWERS['db_driver']}). Next:\n{next_steps()}")
 
 
 if __name__ == "__main__":

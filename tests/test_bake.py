@@ -3,6 +3,7 @@ option, valid YAML/TOML, ruff-clean code, a compose file and Dockerfile that val
 
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .template import DRIVER_MARKERS, DRIVERS, OPTIONS, context_id
+from .template import DRIVER_MARKERS, DRIVERS, OPTIONS, TEMPLATE, context_id
 
 # Each driver with the defaults, plus the other values of every other option at least once.
 CONTEXTS = (
@@ -157,6 +158,38 @@ def test_compose_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
     services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    # Healthy only once PostgreSQL answers over TCP, the way migrate connects: the image's init
+    # server answers on its unix socket alone, and migrate would start too early and fail.
+    probe = services["db"]["healthcheck"]["test"]
+    assert probe[probe.index("-h") + 1] == "127.0.0.1"
+    # One image, built once: migrate builds it and app runs it.
+    assert services["app"]["image"] == services["migrate"]["image"]
+    assert "build" in services["migrate"]
+    assert "build" not in services["app"]
+
+
+def test_docker_context_holds_only_what_the_build_reads(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    if context["use_docker"] != "yes":
+        pytest.skip("use_docker=no bakes no .dockerignore")
+    patterns = [
+        line for line in (project / ".dockerignore").read_text().splitlines() if line and line[0] != "#"
+    ]
+    assert patterns[0] == "*"
+    kept = {pattern[1:].rstrip("/") for pattern in patterns if pattern.startswith("!")}
+    assert kept == {"pyproject.toml", "uv.lock", "README.md", "src", "migrations", "*.ini"}
+
+
+@pytest.mark.parametrize("use_docker", ["yes", "no"])
+def test_next_steps_say_docker_needs_uv_lock(use_docker: str, tmp_path: Path) -> None:
+    bake = run(
+        sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE),
+        f"use_docker={use_docker}", cwd=tmp_path,
+    )  # fmt: skip
+    assert bake.returncode == 0, bake.stderr
+    docker = [line for line in bake.stdout.splitlines() if "docker compose up" in line]
+    assert len(docker) == (use_docker == "yes")
+    assert all("uv.lock" in line for line in docker)
 
 
 def test_ci_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
