@@ -16,13 +16,19 @@ from httpx import ASGITransport, AsyncClient
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
-from .postgres import test_server_url, test_settings
+from .postgres import named_server, test_server_url, test_settings
 from .protocols import Sql
 
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 # Other runs may share the server (each with a database of its own): look at this run's sessions only.
 THIS_DATABASE = "datname = current_database()"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A bad TEST_DATABASE_URL or setting stops the run in one line before any test starts, not as an
+    error in every test that needs the database."""
+    test_settings(named_server() or "postgresql://localhost/checked")
 
 
 @pytest.fixture(scope="session")
