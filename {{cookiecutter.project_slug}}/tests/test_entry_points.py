@@ -39,12 +39,13 @@ BAD_SETTINGS = {
 
 def run(command: list[Path | str], **env: str) -> subprocess.CompletedProcess[str]:
     """`command` from the project root (where .env, alembic.ini and pyproject.toml are read), with
-    `env` instead of any database URL of the caller's."""
-    inherited = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
+    `env` instead of any database URL of the caller's. An empty DATABASE_URL is unset, and as a real
+    variable it hides one that .env may set."""
+    inherited = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
     return subprocess.run(  # noqa: S603 (the project's own commands)
         [str(part) for part in command],
         cwd=PROJECT,
-        env={**inherited, **env},
+        env={**inherited, "DATABASE_URL": "", **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -7,7 +7,7 @@ import sys
 import uvicorn
 
 from . import localdb
-from .db import MIGRATE_COMMAND
+from .migrate import migrate_command
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 
@@ -18,10 +18,9 @@ def main() -> None:
         raise SystemExit("error: `dev` is for local work; in production run uvicorn and migrations yourself")
     # Children (the reloader's workers, the migration command) read it from the environment.
     os.environ["DATABASE_URL"] = settings.postgres_url()
-    migrated = subprocess.run(MIGRATE_COMMAND, check=False)  # noqa: S603 (a fixed command, no user input)
+    migrated = subprocess.run(migrate_command(), check=False)  # noqa: S603 (a fixed command)
     if migrated.returncode != 0:
-        command = " ".join(MIGRATE_COMMAND)
-        raise SystemExit(f"error: `{command}` failed (exit {migrated.returncode}), see above")
+        raise SystemExit(f"error: the migrations failed (exit {migrated.returncode}), see above")
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     print(f"dev: serving http://{host}:{port} (API docs at /docs)", file=sys.stderr)
     uvicorn.run(APP_FACTORY, factory=True, reload=True, host=host, port=port)
