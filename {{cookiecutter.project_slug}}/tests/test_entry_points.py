@@ -65,6 +65,17 @@ def test_a_bad_setting_stops_the_command_in_one_line(entry_point: str, case: str
     assert "secret" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("entry_point", ["serve", "uvicorn --factory"])
+def test_the_servers_need_a_url_outside_production_too(entry_point: str) -> None:
+    """Only dev and the migration tools fall back to the local database; a server says what to do."""
+    result = run(ENTRY_POINTS[entry_point], ENVIRONMENT="development")
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: DATABASE_URL is not set (`uv run dev` starts a local database)"
+    ], result.stderr
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
