@@ -4,6 +4,7 @@ named PostgreSQL server and on the embedded default, and served by `serve` until
 import json
 import os
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -55,16 +56,19 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", params=DRIVERS)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp(request.param)
-    path = Path(
-        cookiecutter(
-            str(TEMPLATE), no_input=True, output_dir=str(output), extra_context={"db_driver": request.param}
+def project(request: pytest.FixtureRequest) -> Iterator[Path]:
+    # Not under pytest's tmp_path: any pytest that starts meanwhile makes /tmp/pytest-of-<user>
+    # private again, and as root the embedded PostgreSQL's own user, which runs the binaries in the
+    # project's .venv, could then not stop the suite's server (PermissionError on pg_ctl).
+    with tempfile.TemporaryDirectory(prefix=f"variant-{request.param}-") as output:
+        path = Path(
+            cookiecutter(
+                str(TEMPLATE), no_input=True, output_dir=output, extra_context={"db_driver": request.param}
+            )
         )
-    )
-    synced = uv(path, "sync")
-    assert synced.returncode == 0, shown(synced)
-    return path
+        synced = uv(path, "sync")
+        assert synced.returncode == 0, shown(synced)
+        yield path
 
 
 def test_types_check(project: Path) -> None:
