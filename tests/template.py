@@ -16,7 +16,8 @@ UV = os.environ.get("UV") or shutil.which("uv") or "uv"
 DRIVER_MARKERS = {
     "asyncpg": r"sqlalchemy\.ext\.asyncio|create_async_engine",
     "tortoise": r"tortoise",
-    "sync-threadpool": r"psycopg",
+    # Not the URL schemes every layer accepts (postgresql+psycopg://): naming one is not using it.
+    "sync-threadpool": r"(?<!\+)psycopg",
 }
 
 

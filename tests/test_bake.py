@@ -206,6 +206,32 @@ def test_ci_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
     assert "TEST_DATABASE_URL" in (project / path).read_text()
 
 
+def ci_commands(project: Path, ci: str) -> list[str]:
+    """The shell commands the CI job runs, in order."""
+    if ci == "github":
+        [job] = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"].values()
+        return [step["run"] for step in job["steps"] if "run" in step]
+    job = yaml.safe_load((project / ".gitlab-ci.yml").read_text())["test"]
+    return [*job["before_script"], *job["script"]]
+
+
+def test_ci_installs_pgbouncer_before_the_suite(baked: tuple[Path, dict[str, Any]]) -> None:
+    """The baked PgBouncer test looks for `pgbouncer` on PATH or at /usr/sbin/pgbouncer (where Debian's
+    package puts it), runs it as another user when it is root (a GitLab job's container; GitHub's runner
+    is not root), and fails instead of skipping when CI=true: so the job must install it first."""
+    project, context = baked
+    if context["ci"] == "none":
+        pytest.skip("ci=none bakes no CI file")
+    commands = ci_commands(project, context["ci"])
+    installs = [n for n, line in enumerate(commands) if re.search(r"apt-get install .*\bpgbouncer\b", line)]
+    [suite] = [n for n, line in enumerate(commands) if line.strip() == "uv run pytest"]
+    assert installs, commands
+    assert installs[0] < suite
+    test = (project / "tests" / "test_pgbouncer.py").read_text()
+    assert '"/usr/sbin/pgbouncer"' in test
+    assert 'os.environ.get("CI") == "true"' in test
+
+
 def manifests(project: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """Every Kubernetes object the project defines, by (kind, name)."""
     objects = {}

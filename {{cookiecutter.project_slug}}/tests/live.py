@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .clients import app_client
-from .postgres import test_server_url, test_settings
+from .postgres import named_server, test_server_url, test_settings
 from .protocols import Sql
 
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
@@ -28,6 +28,12 @@ THIS_DATABASE = "datname = current_database()"
 # The suite's identity provider: a real HTTP server, its keys made for this run.
 pytest_plugins = ["tests.auth.plugin"]
 {%- endif %}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A bad TEST_DATABASE_URL or setting stops the run in one line before any test starts, not as an
+    error in every test that needs the database."""
+    test_settings(named_server() or "postgresql://localhost/checked")
 
 
 @pytest.fixture(scope="session")

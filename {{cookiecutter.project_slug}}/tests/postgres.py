@@ -9,8 +9,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
+from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.database_url import normalise
+from {{ cookiecutter.package_name }}.settings import Settings, describe
 
 DEFAULT_DATABASE = "{{ cookiecutter.package_name }}_test"
 # Set on the test database only: its commits need not wait for the disk, it is thrown away.
@@ -18,9 +20,29 @@ THROWAWAY_SETTINGS = "SET synchronous_commit = off"
 CONTRACT_TABLES = ("items", "accounts", "transfers", "audit_events")
 
 
+# The exit status of a run stopped by its configuration, as pytest's own for a usage error.
+BAD_SETTING = 4
+
+
 def test_settings(url: str) -> Settings:
-    """The app's settings on the test database, ignoring any .env."""
-    return Settings(_env_file=None, environment="test", database_url=url)
+    """The app's settings on the test database, ignoring any .env; a bad value in the environment
+    (DB_POOL_SIZE=0, ...) stops the run in one line."""
+    try:
+        return Settings(_env_file=None, environment="test", database_url=url)
+    except ValidationError as error:
+        pytest.exit(f"error: {describe(error)}", returncode=BAD_SETTING)
+
+
+def named_server() -> str | None:
+    """TEST_DATABASE_URL in its plain postgresql:// form, or None when unset; any other form of URL
+    the app accepts is welcome, anything else stops the run in one line."""
+    named = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not named:
+        return None
+    try:
+        return normalise(named)
+    except ValueError as error:
+        pytest.exit(f"error: invalid setting TEST_DATABASE_URL: {error}", returncode=BAD_SETTING)
 
 
 def with_database(url: str, database: str) -> str:
@@ -61,7 +83,7 @@ def for_this_worker(url: str) -> str:
 @contextmanager
 def test_server_url() -> Iterator[str]:
     """Yield the test database's URL (the database may not exist yet) for the whole run."""
-    named = os.environ.get("TEST_DATABASE_URL")
+    named = named_server()
     if named:
         check_answers(named)
         yield for_this_worker(named if database_name(named) else with_database(named, DEFAULT_DATABASE))

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .auth.settings import AuthSettings
 {%- endif %}
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+from .database_url import normalise
 
 
 def in_production(data: dict[str, Any]) -> bool:
@@ -59,10 +59,10 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
 
     @field_validator("database_url")
     @classmethod
-    def _postgres_only(cls, url: SecretStr | None) -> SecretStr | None:
-        if url is not None and not url.get_secret_value().startswith(POSTGRES_SCHEMES):
-            raise ValueError("must start with postgresql://")
-        return url
+    def _postgres_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is None or not url.get_secret_value().strip():  # `DATABASE_URL=` in .env: unset
+            return None
+        return SecretStr(normalise(url.get_secret_value()))
 
     @model_validator(mode="after")
     def _production_needs_everything(self) -> Self:
@@ -92,8 +92,7 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
         """The plain postgresql:// URL; each driver adapts it to its own scheme."""
         if self.database_url is None:
             raise SettingsError("DATABASE_URL is not set (`uv run dev` starts a local database)")
-        url = self.database_url.get_secret_value()
-        return "postgresql://" + url.split("://", 1)[1]
+        return self.database_url.get_secret_value()
 
 
 class SettingsError(Exception):

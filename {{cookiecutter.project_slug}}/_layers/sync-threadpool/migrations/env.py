@@ -7,15 +7,16 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import engine_url
+from {{ cookiecutter.package_name }}.localdb import command_settings
 from {{ cookiecutter.package_name }}.models import Base
-from {{ cookiecutter.package_name }}.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-# Callers such as the tests pass a URL in attributes; otherwise the app's own settings decide.
-url = config.attributes.get("url") or engine_url(get_settings())
+# Callers such as the tests pass a URL in attributes; otherwise the app's own settings decide (a bad
+# one ends the command in one line; none, outside production, means the local database).
+url = config.attributes.get("url") or engine_url(command_settings("alembic"))
 
 
 def run_online() -> None:

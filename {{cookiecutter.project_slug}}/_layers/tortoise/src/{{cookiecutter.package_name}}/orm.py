@@ -3,7 +3,8 @@
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .settings import Settings, SettingsError, get_settings
+from .localdb import command_settings
+from .settings import Settings
 
 CONNECTION = "default"
 APP = "models"
@@ -63,10 +64,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 def __getattr__(name: str) -> dict[str, Any]:
     """`TORTOISE_ORM`, read by the `tortoise` CLI ([tool.tortoise] in pyproject.toml), is built when
-    asked for, so importing this module reads no environment."""
+    asked for, so importing this module reads no environment. A bad setting ends the command in one
+    line; no DATABASE_URL, outside production, means the local database."""
     if name != "TORTOISE_ORM":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:
-        return tortoise_config(get_settings())
-    except SettingsError as error:
-        raise SystemExit(f"error: {error}") from None
+    return tortoise_config(command_settings("tortoise"))

@@ -1,0 +1,242 @@
+"""A team's first change to a baked project, as the baked README's "Adding a field, adding a resource"
+lists it: `sku` on items and a small `tags` resource, written per driver where the layers differ."""
+
+from pathlib import Path
+
+# The same in every layer: bodies, routes, tests.
+SCHEMAS = {
+    "class ItemCreate(BaseModel):\n    name: Name\n": "    sku: Sku | None = None\n",
+    "    price_cents: Cents | None = None\n": "    sku: Sku | None = None\n",
+    "    price_cents: int\n    created_at: datetime\n": "    sku: str | None\n",
+    "Id = Annotated[int, Field(ge=1, le=MAX_ID)]\n": (
+        "Sku = Annotated[str, Field(min_length=1, max_length=40, pattern=WITHOUT_NUL)]\n"
+    ),
+}
+TAG_SCHEMAS = """
+
+class TagCreate(BaseModel):
+    label: Annotated[str, Field(min_length=1, max_length=50, pattern=WITHOUT_NUL)]
+
+
+class Tag(Orm):
+    id: int
+    label: str
+"""
+TAG_ROUTES = '''"""Tags: create one, read one."""
+
+from fastapi import APIRouter, status
+
+from .. import repository, schemas
+from ..db import SessionDep
+from .params import TagId
+
+router = APIRouter(prefix="/tags", tags=["tags"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_tag(body: schemas.TagCreate, session: SessionDep) -> schemas.Tag:
+    return schemas.Tag.model_validate(await repository.create_tag(session, body))
+
+
+@router.get("/{tag_id}")
+async def get_tag(tag_id: TagId, session: SessionDep) -> schemas.Tag:
+    return schemas.Tag.model_validate(await repository.get_tag(session, tag_id))
+'''
+ITEM_TEST = """
+
+async def test_sku_is_stored_and_read_back(client: AsyncClient) -> None:
+    created = await create(client, "sku-lamp", sku="LMP-1")
+
+    read = await client.get(f"/items/{created['id']}")
+
+    assert read.json()["sku"] == "LMP-1"
+    assert (await client.post("/items", json={"name": "long", "sku": "x" * 41})).status_code == 422
+"""
+TAG_TESTS = '''"""Tags: created, read, unique labels, unknown ids."""
+
+from httpx import AsyncClient
+
+
+async def test_create_then_read(client: AsyncClient) -> None:
+    created = await client.post("/tags", json={"label": "red"})
+    assert created.status_code == 201, created.text
+
+    read = await client.get(f"/tags/{created.json()['id']}")
+
+    assert read.status_code == 200
+    assert read.json() == created.json() == {"id": created.json()["id"], "label": "red"}
+
+
+async def test_a_taken_label_is_409(client: AsyncClient) -> None:
+    assert (await client.post("/tags", json={"label": "blue"})).status_code == 201
+
+    again = await client.post("/tags", json={"label": "blue"})
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "conflict"
+
+
+async def test_an_unknown_tag_is_404(client: AsyncClient) -> None:
+    response = await client.get("/tags/999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Tag not found."}
+'''
+
+SQLALCHEMY_MODELS = {
+    "    price_cents: Mapped[int] = mapped_column(BigInteger)\n": (
+        "    sku: Mapped[str | None] = mapped_column(String(40))\n"
+    ),
+}
+SQLALCHEMY_TAG = """
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(50), unique=True)
+"""
+ASYNC_REPOSITORY = """
+
+async def create_tag(session: AsyncSession, data: schemas.TagCreate) -> Tag:
+    tag = Tag(**data.model_dump())
+    try:
+        async with session.begin():
+            session.add(tag)
+    except IntegrityError as error:
+        if sqlstate(error) == UNIQUE_VIOLATION:
+            raise Conflict("A tag with that label already exists.") from None
+        raise
+    return tag
+
+
+async def get_tag(session: AsyncSession, tag_id: int) -> Tag:
+    tag = await session.get(Tag, tag_id)
+    if tag is None:
+        raise NotFound("Tag not found.")
+    return tag
+"""
+SYNC_REPOSITORY = """
+
+def create_tag(session: Session, data: schemas.TagCreate) -> Tag:
+    tag = Tag(**data.model_dump())
+    try:
+        with session.begin():
+            session.add(tag)
+    except IntegrityError as error:
+        if sqlstate(error) == UNIQUE_VIOLATION:
+            raise Conflict("A tag with that label already exists.") from None
+        raise
+    return tag
+
+
+def get_tag(session: Session, tag_id: int) -> Tag:
+    with session.begin():
+        tag = session.get(Tag, tag_id)
+        if tag is None:
+            raise NotFound("Tag not found.")
+        return tag
+"""
+TORTOISE_MODELS = {
+    "    price_cents = fields.BigIntField()\n": "    sku = fields.CharField(max_length=40, null=True)\n"
+}
+TORTOISE_TAG = """
+
+class Tag(Model):
+    id = fields.IntField(primary_key=True)
+    label = fields.CharField(max_length=50, unique=True)
+
+    class Meta:
+        table = "tags"
+"""
+TORTOISE_REPOSITORY = """
+
+async def create_tag(session: BaseDBAsyncClient, data: schemas.TagCreate) -> Tag:
+    try:
+        async with in_transaction(CONNECTION) as connection:
+            return await Tag.create(**data.model_dump(), using_db=connection)
+    except IntegrityError as error:
+        if sqlstate(error) == UNIQUE_VIOLATION:
+            raise Conflict("A tag with that label already exists.") from None
+        raise
+
+
+async def get_tag(session: BaseDBAsyncClient, tag_id: int) -> Tag:
+    tag = await Tag.get_or_none(id=tag_id, using_db=session)
+    if tag is None:
+        raise NotFound("Tag not found.")
+    return tag
+"""
+MODELS_IMPORT = (
+    "from .models import Account, AuditEvent, Item, Transfer",
+    "from .models import Account, AuditEvent, Item, Tag, Transfer",
+)
+
+# The migration command of the baked README, per driver, with this change's name.
+GENERATE = {
+    "asyncpg": ["alembic", "revision", "--autogenerate", "-m", "add items.sku and tags"],
+    "tortoise": ["makemigrations", "--name", "add_items_sku_and_tags"],
+    "sync-threadpool": ["alembic", "revision", "--autogenerate", "-m", "add items.sku and tags"],
+}
+
+
+def insert_after(path: Path, anchors: dict[str, str]) -> None:
+    """Each anchor followed by its text; an anchor the template no longer has fails loudly."""
+    text = path.read_text()
+    for anchor, addition in anchors.items():
+        assert text.count(anchor) == 1, f"{path.name}: expected {anchor!r} once"
+        text = text.replace(anchor, anchor + addition)
+    path.write_text(text)
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path.name}: expected {old!r} once"
+    path.write_text(text.replace(old, new))
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def add_field_and_resource(project: Path, package: str, driver: str) -> list[Path]:
+    """Make the change by hand, as the README says; returns the files touched, in order."""
+    src = project / "src" / package
+    touched = [src / "models.py", src / "schemas.py"]
+    if driver == "tortoise":
+        insert_after(src / "models.py", TORTOISE_MODELS)
+        append(src / "models.py", TORTOISE_TAG)
+    else:
+        insert_after(src / "models.py", SQLALCHEMY_MODELS)
+        append(src / "models.py", SQLALCHEMY_TAG)
+    insert_after(src / "schemas.py", SCHEMAS)
+    append(src / "schemas.py", TAG_SCHEMAS)
+    if driver == "sync-threadpool":
+        touched += [src / "sync_repository.py", src / "repository.py"]
+        replace(src / "sync_repository.py", *MODELS_IMPORT)
+        append(src / "sync_repository.py", SYNC_REPOSITORY)
+        append(
+            src / "repository.py",
+            "create_tag = in_threadpool(sync_repository.create_tag)\n"
+            "get_tag = in_threadpool(sync_repository.get_tag)\n",
+        )
+    else:
+        touched.append(src / "repository.py")
+        replace(src / "repository.py", *MODELS_IMPORT)
+        append(src / "repository.py", TORTOISE_REPOSITORY if driver == "tortoise" else ASYNC_REPOSITORY)
+    api = src / "api"
+    touched += [api / "params.py", api / "tags.py", api / "__init__.py"]
+    append(api / "params.py", "TagId = Annotated[int, Path(ge=1, le=MAX_ID)]\n")
+    (api / "tags.py").write_text(TAG_ROUTES)
+    replace(
+        api / "__init__.py",
+        "from . import accounts, health, items",
+        "from . import accounts, health, items, tags",
+    )
+    append(api / "__init__.py", "router.include_router(tags.router)\n")
+    tests = project / "tests"
+    touched += [tests / "test_items.py", tests / "test_tags.py", tests / "postgres.py"]
+    append(tests / "test_items.py", ITEM_TEST)
+    (tests / "test_tags.py").write_text(TAG_TESTS)
+    replace(tests / "postgres.py", '"audit_events")', '"audit_events", "tags")')
+    return touched
