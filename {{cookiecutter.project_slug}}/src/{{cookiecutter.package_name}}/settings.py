@@ -5,11 +5,10 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-{%- if cookiecutter.auth == "jwt" %}
 
+{% if cookiecutter.auth == "jwt" -%}
 from .auth.settings import AuthSettings
-{%- endif %}
-
+{% endif -%}
 from .database_url import normalise
 
 
