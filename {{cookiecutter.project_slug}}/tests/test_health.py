@@ -3,27 +3,16 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from asgi_lifespan import LifespanManager
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
-
-from .clients import app_client
+from .live import StartApp
 
 
 @pytest.fixture
-async def unreachable_client() -> AsyncIterator[AsyncClient]:
+async def unreachable_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
     """An app whose database URL points at a closed port."""
-    settings = Settings(
-        _env_file=None,
-        environment="test",
-        database_url="postgresql://app:secret-password@127.0.0.1:9/app",
-        db_connect_timeout=1,
-        ready_timeout=1,
-    )
-    app = create_app(settings)
-    async with LifespanManager(app), app_client(app) as http:
+    url = "postgresql://app:secret-password@127.0.0.1:9/app"
+    async with start_app(database_url=url, db_connect_timeout=1, ready_timeout=1) as http:
         yield http
 
 
@@ -49,8 +38,8 @@ async def test_unreachable_database_is_503_not_500(unreachable_client: AsyncClie
     ready = await unreachable_client.get("/health/ready")
     data = await unreachable_client.get("/items/1")
 
-    assert ready.status_code == 503
-    assert data.status_code == 503
-    assert data.headers["retry-after"]
-    assert data.json()["code"] == "database_unavailable"
+    for response in (ready, data):
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+        assert response.json()["code"] == "database_unavailable"
     assert "secret-password" not in data.text
