@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from .live import StartApp
@@ -30,6 +31,18 @@ async def test_ready_reports_the_pool(client: AsyncClient) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["pool"]["size"] >= 0
+
+
+async def test_ready_is_503_while_draining(
+    app: FastAPI, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.lifecycle, "draining", True)  # as after SIGTERM (test_shutdown.py)
+
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert response.json()["code"] == "draining"
 
 
 async def test_unreachable_database_is_503_not_500(unreachable_client: AsyncClient) -> None:

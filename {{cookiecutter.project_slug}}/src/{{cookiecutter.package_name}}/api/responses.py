@@ -1,9 +1,9 @@
 """What each kind of operation can answer besides its success, for the OpenAPI schema: every status
 errors.py sends, with the one error body, declared once here and looked up by the routes.
 
-A new kind of refusal (401 and 403 for authentication, say) is a row in ERRORS, then either a
-status in the kinds that meet it or `responses(kind, 401, 403)` / `APIRouter(responses=errors(401, 403))`
-on the routes it protects.
+A new kind of refusal (401 and 403 for authentication, say) is a row in ERRORS, then a status in
+the kinds that meet it, or `responses(kind, 401, 403)` on the routes it protects, or
+`APIRouter(responses=error_responses(401, 403))` for a whole router.
 """
 
 import enum
@@ -56,10 +56,10 @@ STATUSES: dict[Kind, tuple[int, ...]] = {
 }
 
 
-def errors(*statuses: int) -> Responses:
+def error_responses(*statuses: int) -> Responses:
     return {status: {"model": ErrorBody, **ERRORS[status]} for status in sorted(statuses)}
 
 
 def responses(kind: Kind, *extra: int) -> Responses:
     """The `responses=` of a route of this kind; `extra` adds statuses only some routes answer."""
-    return errors(*{*STATUSES[kind], *extra})
+    return error_responses(*{*STATUSES[kind], *extra})
