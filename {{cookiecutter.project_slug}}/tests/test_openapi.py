@@ -101,10 +101,8 @@ async def test_an_unexpected_failure_is_500_with_the_error_body(
 
 
 def test_responses_unlike_the_schema_are_reported(app: FastAPI) -> None:
-    item = app.openapi()["paths"]["/items/{item_id}"]
-
     def seen(route: str | None, status: int, body: bytes) -> Seen:
-        return Seen("GET", "/items/1", route, status, body, route is not None, item if route else {})
+        return Seen("GET", "/items/1", route, status, body, route is not None, app)
 
     not_found = b'{"code": "not_found", "detail": "Item not found."}'
     assert problems(seen("/items/{item_id}", 404, not_found)) == []
