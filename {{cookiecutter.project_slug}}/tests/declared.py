@@ -47,7 +47,7 @@ class RecordResponses:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and status >= 400:  # only errors' are read
                 body.extend(message.get("body", b""))
             await send(message)
 
