@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }} import repository
 from {{ cookiecutter.package_name }}.schemas import ErrorBody
 
+from .clients import app_client
 from .declared import Seen, problems
 
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
@@ -90,9 +91,7 @@ async def test_an_unexpected_failure_is_500_with_the_error_body(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(repository, "get_item", broken)
-    # The client sees the 500 response instead of the exception re-raised behind it.
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, raise_app_exceptions=False) as http:
         response = await http.get("/items/1")
 
     assert response.status_code == 500

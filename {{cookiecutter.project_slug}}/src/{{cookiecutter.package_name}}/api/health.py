@@ -16,7 +16,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 DRAINING = "The service is shutting down; retry shortly."
 
 
-@router.get("/live", responses=responses(Kind.LIVENESS))
+@router.get("/live", responses=responses(Kind.NO_DATABASE))
 async def live() -> schemas.Liveness:
     return schemas.Liveness(status="ok")
 

@@ -20,6 +20,13 @@ RETRY_AFTER = {
 # Each error status: what it means and the `code`s its body carries.
 ERRORS: dict[int, dict[str, Any]] = {
     400: {"description": "The body could not be read as JSON text (`bad_request`)."},
+{%- if cookiecutter.auth == "jwt" %}
+    401: {
+        "description": "No bearer token, or one that does not verify (`not_authenticated`, `invalid_token`).",
+        "headers": {"WWW-Authenticate": {"description": "Bearer, and why.", "schema": {"type": "string"}}},
+    },
+    403: {"description": "The token lacks the scope this needs (`insufficient_scope`)."},
+{%- endif %}
     404: {"description": "No such resource, or none that it refers to (`not_found`)."},
     409: {"description": "It conflicts with the data as it stands (`conflict`, `insufficient_funds`)."},
     422: {"description": "Invalid input; `detail` lists each problem (`invalid_request`)."},
@@ -27,7 +34,7 @@ ERRORS: dict[int, dict[str, Any]] = {
     503: {
         "description": "Try again after `Retry-After` seconds: the database is unreachable or every "
         "connection is busy (`database_unavailable`, `database_busy`), or this instance is shutting "
-        "down (`draining`).",
+        "down (`draining`){{ ", or the identity provider's keys cannot be had (`identity_unavailable`)" if cookiecutter.auth == "jwt" }}.",
         "headers": RETRY_AFTER,
     },
     504: {"description": "A statement ran past DB_STATEMENT_TIMEOUT (`database_timeout`)."},
@@ -35,7 +42,7 @@ ERRORS: dict[int, dict[str, Any]] = {
 
 
 class Kind(enum.Enum):
-    LIVENESS = enum.auto()  # answers without the database
+    NO_DATABASE = enum.auto()  # answers from the process alone (liveness)
     READINESS = enum.auto()  # asks the database, answers 503 for any failure
     LIST = enum.auto()  # query parameters
     READ = enum.auto()  # one resource by id (and what hangs off it)
@@ -46,7 +53,7 @@ class Kind(enum.Enum):
 
 DATABASE = (500, 503, 504)  # anything that runs a statement
 STATUSES: dict[Kind, tuple[int, ...]] = {
-    Kind.LIVENESS: (500,),
+    Kind.NO_DATABASE: (500,),
     Kind.READINESS: (500, 503),
     Kind.LIST: (422, *DATABASE),
     Kind.READ: (404, 422, *DATABASE),
