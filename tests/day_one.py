@@ -29,16 +29,17 @@ from fastapi import APIRouter, status
 from .. import repository, schemas
 from ..db import SessionDep
 from .params import TagId
+from .responses import Kind, responses
 
 router = APIRouter(prefix="/tags", tags=["tags"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
 async def create_tag(body: schemas.TagCreate, session: SessionDep) -> schemas.Tag:
     return schemas.Tag.model_validate(await repository.create_tag(session, body))
 
 
-@router.get("/{tag_id}")
+@router.get("/{tag_id}", responses=responses(Kind.READ))
 async def get_tag(tag_id: TagId, session: SessionDep) -> schemas.Tag:
     return schemas.Tag.model_validate(await repository.get_tag(session, tag_id))
 '''

@@ -1,8 +1,9 @@
 """Each driver, baked with the defaults on the default Python: installed with uv, type-checked, its
 own suite green (in parallel, in random order) on a named PostgreSQL server and on the embedded
-default, and served by `serve` until SIGTERM stops it. The default driver on every other Python the
-prompt offers that this machine has. Each driver baked with auth=jwt too: type-checked, its suite
-green on the named server. Every command is bounded: a hang fails, it never stalls CI."""
+default, served by `serve` until SIGTERM stops it, and a client generated from its OpenAPI schema
+built, type-checked and talking to it. The default driver on every other Python the prompt offers
+that this machine has. Each driver baked with auth=jwt too: type-checked, its suite green on the
+named server. Every command is bounded: a hang fails, it never stalls CI."""
 
 import json
 import os
@@ -10,6 +11,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -121,6 +123,11 @@ def jwt_project(request: pytest.FixtureRequest, workspace: Path) -> Path:
     return baked(
         workspace / f"{request.param}-jwt", pythons.find(pythons.DEFAULT), db_driver=request.param, auth="jwt"
     )
+
+
+def package_of(project: Path) -> str:
+    [package] = [path.name for path in (project / "src").iterdir() if path.is_dir()]
+    return package
 
 
 def test_types_check(project: Path) -> None:
@@ -247,3 +254,94 @@ def test_migrate_then_serve_it_and_stop_it(project: Path, server: str) -> None:
                 app.terminate()
                 stopped = app.wait(timeout=15)
             assert stopped == 0, log.read_text()[-3000:]
+
+
+# The schema as the app serves it at /openapi.json; building it connects to nothing.
+SCHEMA = """
+import json, sys
+from {package}.main import create_app
+from {package}.settings import Settings
+app = create_app(Settings(_env_file=None, environment="test", database_url="postgresql://127.0.0.1:9/none"))
+sys.stdout.write(json.dumps(app.openapi()))
+"""
+# The generated client against the app in-process, its database unreachable: the client must read
+# the service's error bodies, and it raises on any status the schema does not declare.
+CLIENT_TALKS = """
+import asyncio
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport
+from {package}.main import create_app
+from {package}.settings import Settings
+from {client}.client import Client
+from {client}.api.health import live
+from {client}.api.items import get_item
+from {client}.models import ErrorBody, Liveness
+
+async def main() -> None:
+    settings = Settings(_env_file=None, environment="test", database_url="postgresql://127.0.0.1:9/none")
+    app = create_app(settings.model_copy(update={{"db_connect_timeout": 1}}))
+    async with LifespanManager(app):
+        transport = ASGITransport(app=app)
+        client = Client("http://test", httpx_args={{"transport": transport}}, raise_on_unexpected_status=True)
+        alive = await live.asyncio(client=client)
+        invalid = await get_item.asyncio(client=client, item_id=0)
+        down = await get_item.asyncio_detailed(client=client, item_id=1)
+    assert isinstance(alive, Liveness) and alive.status == "ok", alive
+    assert isinstance(invalid, ErrorBody) and invalid.code == "invalid_request", invalid
+    assert not isinstance(invalid.detail, str) and invalid.detail[0].loc == ["path", "item_id"], invalid
+    assert down.status_code == 503 and down.headers["retry-after"], down
+    assert isinstance(down.parsed, ErrorBody) and down.parsed.code == "database_unavailable", down
+
+asyncio.run(main())
+"""
+
+
+def test_a_client_generated_from_the_schema_builds_type_checks_and_talks(
+    project: Path, tmp_path: Path
+) -> None:
+    package = package_of(project)
+    dumped = uv(project, "run", "python", "-c", SCHEMA.format(package=package))
+    assert dumped.returncode == 0, shown(dumped)
+    schema = tmp_path / "openapi.json"
+    schema.write_text(dumped.stdout)
+    generator = Path(sys.executable).with_name("openapi-python-client")  # a dev dependency of the template
+    output = tmp_path / "client"
+    generated = subprocess.run(
+        [generator, "generate", "--path", schema, "--output-path", output, "--meta", "uv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert generated.returncode == 0, shown(generated)
+    assert "warning" not in (generated.stdout + generated.stderr).lower(), shown(generated)
+    built = uv(output, "build", "--wheel", "--out-dir", str(tmp_path / "dist"))
+    assert built.returncode == 0, shown(built)
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    [client] = [path.name for path in output.iterdir() if (path / "py.typed").exists()]
+
+    # Installed from its wheel, as its users would install it, and checked as they would check it.
+    checked = uv(
+        tmp_path,
+        "run",
+        "--isolated",
+        "--no-project",
+        "--with",
+        str(wheel),
+        "--with",
+        "mypy",
+        "mypy",
+        "--strict",
+        "-p",
+        client,
+    )
+    assert checked.returncode == 0, shown(checked)
+    talked = uv(
+        project,
+        "run",
+        "--with",
+        str(wheel),
+        "python",
+        "-c",
+        CLIENT_TALKS.format(package=package, client=client),
+    )
+    assert talked.returncode == 0, shown(talked)

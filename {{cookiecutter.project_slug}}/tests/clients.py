@@ -8,9 +8,10 @@ from .auth.provider import caller_headers
 {%- endif %}
 
 
-def app_client(app: FastAPI) -> AsyncClient:
+def app_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
+    """`raise_app_exceptions=False`: the client gets the 500 response, not the exception behind it."""
     return AsyncClient(
-        transport=ASGITransport(app=app),
+        transport=ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions),
         base_url="http://test",
 {%- if cookiecutter.auth == "jwt" %}
         headers=caller_headers(),  # a token with every scope from the suite's identity provider

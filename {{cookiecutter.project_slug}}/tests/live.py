@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .clients import app_client
+from .declared import record_responses
 from .postgres import named_server, test_server_url, test_settings
 from .protocols import Sql
 
@@ -51,7 +52,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     """The app for the whole run, lifespan started; tests reach it through `client`."""
-    application = create_app(settings)
+    application = record_responses(create_app(settings))
     async with LifespanManager(application):
         yield application
 
@@ -62,7 +63,7 @@ def start_app(settings: Settings) -> StartApp:
 
     @contextlib.asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[AsyncClient]:
-        app = create_app(Settings(_env_file=None, **(settings.model_dump() | changes)))
+        app = record_responses(create_app(Settings(_env_file=None, **(settings.model_dump() | changes))))
         async with LifespanManager(app), app_client(app) as client:
             yield client
 

@@ -3,27 +3,17 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
-
-from .clients import app_client
+from .live import StartApp
 
 
 @pytest.fixture
-async def unreachable_client() -> AsyncIterator[AsyncClient]:
+async def unreachable_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
     """An app whose database URL points at a closed port."""
-    settings = Settings(
-        _env_file=None,
-        environment="test",
-        database_url="postgresql://app:secret-password@127.0.0.1:9/app",
-        db_connect_timeout=1,
-        ready_timeout=1,
-    )
-    app = create_app(settings)
-    async with LifespanManager(app), app_client(app) as http:
+    url = "postgresql://app:secret-password@127.0.0.1:9/app"
+    async with start_app(database_url=url, db_connect_timeout=1, ready_timeout=1) as http:
         yield http
 
 
@@ -43,14 +33,26 @@ async def test_ready_reports_the_pool(client: AsyncClient) -> None:
     assert body["pool"]["size"] >= 0
 
 
+async def test_ready_is_503_while_draining(
+    app: FastAPI, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.lifecycle, "draining", True)  # as after SIGTERM (test_shutdown.py)
+
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert response.json()["code"] == "draining"
+
+
 async def test_unreachable_database_is_503_not_500(unreachable_client: AsyncClient) -> None:
     assert (await unreachable_client.get("/health/live")).status_code == 200
 
     ready = await unreachable_client.get("/health/ready")
     data = await unreachable_client.get("/items/1")
 
-    assert ready.status_code == 503
-    assert data.status_code == 503
-    assert data.headers["retry-after"]
-    assert data.json()["code"] == "database_unavailable"
+    for response in (ready, data):
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+        assert response.json()["code"] == "database_unavailable"
     assert "secret-password" not in data.text

@@ -2,11 +2,14 @@
 
 import enum
 import logging
+import re
 from collections.abc import Callable
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from .logs import REQUEST_ID
 from .middleware import HEADER
@@ -79,6 +82,24 @@ def error_body(code: str, detail: str) -> dict[str, str]:
     return {"code": code, "detail": detail}
 
 
+def unavailable(code: str, detail: str) -> JSONResponse:
+    """A 503 says when to try again, whichever part of the service is not there."""
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    return JSONResponse(error_body(code, detail), status_code=503, headers=headers)
+
+
+def phrase(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:  # a status Python does not name
+        return "HTTP error"
+
+
+def status_code_name(status_code: int) -> str:
+    """`method_not_allowed` for 405: a `code` for the statuses Starlette and FastAPI refuse with."""
+    return re.sub(r"\W+", "_", phrase(status_code).lower())
+
+
 def install(
     app: FastAPI,
     driver_errors: tuple[type[Exception], ...],
@@ -103,10 +124,9 @@ def install(
         )
         if failure is None:
             return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
-        headers = {"Retry-After": RETRY_AFTER_SECONDS} if failure.status_code == 503 else None
-        return JSONResponse(
-            error_body(failure.code, failure.detail), status_code=failure.status_code, headers=headers
-        )
+        if failure.status_code == 503:
+            return unavailable(failure.code, failure.detail)
+        return JSONResponse(error_body(failure.code, failure.detail), status_code=failure.status_code)
 
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
@@ -127,7 +147,16 @@ def install(
         ]
         return JSONResponse({"code": "invalid_request", "detail": problems}, status_code=422)
 
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        # Starlette's own refusals (404 unknown path, 405 wrong method) and FastAPI's 400 for a body
+        # it cannot read come as {"detail": ...}; they get a `code` like every other error.
+        detail = exc.detail if isinstance(exc.detail, str) else phrase(exc.status_code)
+        body = error_body(status_code_name(exc.status_code), detail)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(AppError, app_error)
     for error_type in driver_errors:
         app.add_exception_handler(error_type, database_error)

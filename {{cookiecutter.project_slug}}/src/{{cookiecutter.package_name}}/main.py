@@ -41,7 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.info("shutting down: requests finished, closing the database pool")
         logger.info("database pool closed")
 
-    app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
+    app = FastAPI(
+        title={{ cookiecutter.project_name | tojson }},
+        lifespan=lifespan,
+        generate_unique_id_function=api.operation_id,
+    )
     app.state.settings = settings
     app.state.lifecycle = lifecycle
     errors.install(app, db.DRIVER_ERRORS, db.classify)

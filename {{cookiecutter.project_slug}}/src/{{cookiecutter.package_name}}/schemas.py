@@ -98,3 +98,27 @@ class Transfer(Orm):
 class TransferDetail(Transfer):
     from_account: AccountRef
     to_account: AccountRef
+
+
+class Problem(BaseModel):
+    """One reason input was refused: where (`loc`) and why, never the value itself."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the service sends: `code` is stable, for programs to branch on; `detail` is for
+    people, and for `invalid_request` it lists each problem."""
+
+    code: str
+    detail: str | list[Problem]
+
+
+class Liveness(BaseModel):
+    status: str
+
+
+class Readiness(Liveness):
+    pool: dict[str, int]  # the driver's figures: size, checked_out, ... (the names vary by driver)

@@ -22,6 +22,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .clients import app_client
+from .declared import record_responses
 from .live import (
     APPLICATION_NAME,
     THIS_DATABASE,
@@ -53,7 +54,7 @@ def start_app_itself(settings: Settings) -> Callable[..., Any]:
 
     @asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-        app = create_app(settings.model_copy(update=changes))
+        app = record_responses(create_app(settings.model_copy(update=changes)))
         async with LifespanManager(app), app_client(app) as client:
             yield app, client
 

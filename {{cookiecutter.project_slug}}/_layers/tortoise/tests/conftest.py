@@ -21,7 +21,7 @@ from .postgres import database_name, with_database
 from .protocols import CountQueries, Sql
 from .tortoise_cli import TortoiseMigrator, tortoise
 
-pytest_plugins = ["tests.guards", "tests.hangs", "tests.live"]
+pytest_plugins = ["tests.guards", "tests.hangs", "tests.declared", "tests.live"]
 
 # Tortoise logs every statement it sends here (transaction control goes through asyncpg unlogged).
 STATEMENT_LOG = logging.getLogger("tortoise.db_client")

@@ -6,26 +6,31 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from .. import errors, schemas
 from ..db import DatabaseDep
 from .deps import LifecycleDep, SettingsDep
+from .responses import Kind, responses
 
 router = APIRouter(prefix="/health", tags=["health"])
 
-
-@router.get("/live")
-async def live() -> dict[str, str]:
-    return {"status": "ok"}
+DRAINING = "The service is shutting down; retry shortly."
 
 
-@router.get("/ready", response_model=None)
+@router.get("/live", responses=responses(Kind.NO_DATABASE))
+async def live() -> schemas.Liveness:
+    return schemas.Liveness(status="ok")
+
+
+@router.get("/ready", response_model=schemas.Readiness, responses=responses(Kind.READINESS))
 async def ready(
     database: DatabaseDep, settings: SettingsDep, lifecycle: LifecycleDep
 ) -> dict[str, Any] | JSONResponse:
     if lifecycle.draining:  # shutting down: send new requests elsewhere; those in flight still finish
-        return JSONResponse({"status": "draining"}, status_code=503)
+        return errors.unavailable("draining", DRAINING)
     try:
         async with asyncio.timeout(settings.ready_timeout):
             await database.ping()
     except Exception:  # any failure to answer means "not ready"; the reason is for the logs, not the probe
-        return JSONResponse({"status": "unavailable"}, status_code=503, headers={"Retry-After": "1"})
+        failure = errors.Failure.UNAVAILABLE
+        return errors.unavailable(failure.code, failure.detail)
     return {"status": "ok", "pool": database.pool_status()}

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ..auth.deps import CallerDep
+from .responses import Kind, responses
 
 router = APIRouter(tags=["auth"])
 
@@ -14,6 +15,6 @@ class Me(BaseModel):
     roles: list[str]
 
 
-@router.get("/me")
+@router.get("/me", responses=responses(Kind.NO_DATABASE))
 async def me(caller: CallerDep) -> Me:
     return Me(subject=caller.subject, scopes=sorted(caller.scopes), roles=sorted(caller.roles))

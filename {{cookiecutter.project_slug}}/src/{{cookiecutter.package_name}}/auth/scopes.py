@@ -39,6 +39,13 @@ def guard(router: APIRouter) -> None:
     Call it on a resource's router before the router is included anywhere: the app's routes, and
     their OpenAPI entries, take the dependencies its routes have when it is included.
     """
+    # Here, not at the top: the api package imports this module while it is being imported itself.
+    from ..api.responses import error_responses
+
     for route in router.routes:
         if isinstance(route, APIRoute) and not route.path.startswith(OPEN_PREFIXES):
-            route.dependencies.append(Security(authorize, scopes=scopes_for(route)))
+            scopes = scopes_for(route)
+            route.dependencies.append(Security(authorize, scopes=scopes))
+            # What a guarded route can answer besides its own: no valid token, no scope, no keys.
+            refusals = error_responses(401, 503, *([403] if scopes else []))
+            route.responses = {**refusals, **route.responses}

@@ -1,0 +1,72 @@
+"""What each kind of operation can answer besides its success, for the OpenAPI schema: every status
+errors.py sends, with the one error body, declared once here and looked up by the routes.
+
+A new kind of refusal (401 and 403 for authentication, say) is a row in ERRORS, then a status in
+the kinds that meet it, or `responses(kind, 401, 403)` on the routes it protects, or
+`APIRouter(responses=error_responses(401, 403))` for a whole router.
+"""
+
+import enum
+from typing import Any
+
+from ..schemas import ErrorBody
+
+Responses = dict[int | str, dict[str, Any]]
+
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+}
+
+# Each error status: what it means and the `code`s its body carries.
+ERRORS: dict[int, dict[str, Any]] = {
+    400: {"description": "The body could not be read as JSON text (`bad_request`)."},
+{%- if cookiecutter.auth == "jwt" %}
+    401: {
+        "description": "No bearer token, or one that does not verify (`not_authenticated`, `invalid_token`).",
+        "headers": {"WWW-Authenticate": {"description": "Bearer, and why.", "schema": {"type": "string"}}},
+    },
+    403: {"description": "The token lacks the scope this needs (`insufficient_scope`)."},
+{%- endif %}
+    404: {"description": "No such resource, or none that it refers to (`not_found`)."},
+    409: {"description": "It conflicts with the data as it stands (`conflict`, `insufficient_funds`)."},
+    422: {"description": "Invalid input; `detail` lists each problem (`invalid_request`)."},
+    500: {"description": "An unexpected failure, logged under the request's id (`internal_error`)."},
+    503: {
+        "description": "Try again after `Retry-After` seconds: the database is unreachable or every "
+        "connection is busy (`database_unavailable`, `database_busy`), or this instance is shutting "
+        "down (`draining`){{ ", or the identity provider's keys cannot be had (`identity_unavailable`)" if cookiecutter.auth == "jwt" }}.",
+        "headers": RETRY_AFTER,
+    },
+    504: {"description": "A statement ran past DB_STATEMENT_TIMEOUT (`database_timeout`)."},
+}
+
+
+class Kind(enum.Enum):
+    NO_DATABASE = enum.auto()  # answers from the process alone (liveness)
+    READINESS = enum.auto()  # asks the database, answers 503 for any failure
+    LIST = enum.auto()  # query parameters
+    READ = enum.auto()  # one resource by id (and what hangs off it)
+    CREATE = enum.auto()  # a body; a unique value may be taken already
+    CHANGE = enum.auto()  # a body, acting on resources that must exist
+    DELETE = enum.auto()  # one resource by id
+
+
+DATABASE = (500, 503, 504)  # anything that runs a statement
+STATUSES: dict[Kind, tuple[int, ...]] = {
+    Kind.NO_DATABASE: (500,),
+    Kind.READINESS: (500, 503),
+    Kind.LIST: (422, *DATABASE),
+    Kind.READ: (404, 422, *DATABASE),
+    Kind.CREATE: (400, 409, 422, *DATABASE),
+    Kind.CHANGE: (400, 404, 409, 422, *DATABASE),
+    Kind.DELETE: (404, 422, *DATABASE),
+}
+
+
+def error_responses(*statuses: int) -> Responses:
+    return {status: {"model": ErrorBody, **ERRORS[status]} for status in sorted(statuses)}
+
+
+def responses(kind: Kind, *extra: int) -> Responses:
+    """The `responses=` of a route of this kind; `extra` adds statuses only some routes answer."""
+    return error_responses(*{*STATUSES[kind], *extra})
