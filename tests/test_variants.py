@@ -130,28 +130,32 @@ def package_of(project: Path) -> str:
     return package
 
 
-def test_types_check(project: Path) -> None:
+def types_check(project: Path) -> None:
     result = uv(project, "run", "mypy")
     assert result.returncode == 0, shown(result)
 
 
-def test_suite_on_a_named_server(project: Path, server: str) -> None:
+def suite_on_a_named_server(project: Path, server: str) -> None:
     with scratch_database(server, project.parent.name) as database:
         result = uv(project, *in_random_order(*SUITE), TEST_DATABASE_URL=database)
     print(result.stdout[-400:])
     assert result.returncode == 0, shown(result)
 
 
+def test_types_check(project: Path) -> None:
+    types_check(project)
+
+
+def test_suite_on_a_named_server(project: Path, server: str) -> None:
+    suite_on_a_named_server(project, server)
+
+
 def test_jwt_types_check(jwt_project: Path) -> None:
-    result = uv(jwt_project, "run", "mypy")
-    assert result.returncode == 0, shown(result)
+    types_check(jwt_project)
 
 
 def test_jwt_suite_on_a_named_server(jwt_project: Path, server: str) -> None:
-    with scratch_database(server, jwt_project.parent.name) as database:
-        result = uv(jwt_project, *in_random_order(*SUITE), TEST_DATABASE_URL=database)
-    print(result.stdout[-400:])
-    assert result.returncode == 0, shown(result)
+    suite_on_a_named_server(jwt_project, server)
 
 
 def test_suite_on_the_embedded_default(project: Path) -> None:
@@ -165,13 +169,9 @@ def test_the_default_driver_on_another_offered_python(version: str, server: str,
     interpreter = pythons.find(version)
     if interpreter is None:
         pytest.skip(f"no Python {version} on this machine")
-    project = baked(workspace / f"py{version}", interpreter, python_version=version)
-    typed = uv(project, "run", "mypy")
-    assert typed.returncode == 0, shown(typed)
-    with scratch_database(server, f"py{version}".replace(".", "")) as database:
-        result = uv(project, *in_random_order(*SUITE), TEST_DATABASE_URL=database)
-    print(result.stdout[-400:])
-    assert result.returncode == 0, shown(result)
+    project = baked(workspace / f"py{version.replace('.', '')}", interpreter, python_version=version)
+    types_check(project)
+    suite_on_a_named_server(project, server)
 
 
 HANGING_TEST = """
