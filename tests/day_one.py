@@ -234,7 +234,11 @@ def add_field_and_resource(project: Path, package: str, driver: str) -> list[Pat
         "from . import accounts, health, items",
         "from . import accounts, health, items, tags",
     )
-    append(api / "__init__.py", "router.include_router(tags.router)\n")
+    replace(
+        api / "__init__.py",
+        "router.include_router(accounts.router)\n",
+        "router.include_router(accounts.router)\nrouter.include_router(tags.router)\n",
+    )
     tests = project / "tests"
     touched += [tests / "test_items.py", tests / "test_tags.py", tests / "postgres.py"]
     append(tests / "test_items.py", ITEM_TEST)
