@@ -16,7 +16,7 @@ from cruft import create
 from .repos import clone_template, cruft, git, run
 from .template import context_id
 from .test_bake import CONTEXTS
-from .test_hooks import REFUSALS, UNKNOWN_CHOICES
+from .test_hooks import REFUSALS, UNKNOWN_CHOICES, refused_in_one_line
 
 SECRET = re.compile(rb"^SECRET_KEY=.*$", re.MULTILINE)
 
@@ -129,11 +129,7 @@ def test_cruft_refuses_what_cookiecutter_refuses(
     with pytest.raises(FailedHookException):
         create(str(template), output_dir=tmp_path, extra_context=answers, no_input=True)
 
-    lines = capfd.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ")
-    assert message in lines[0]
-    assert list(tmp_path.iterdir()) == []
+    refused_in_one_line(capfd, message, tmp_path)
 
 
 @pytest.mark.parametrize(("option", "value"), UNKNOWN_CHOICES.items(), ids=UNKNOWN_CHOICES.keys())

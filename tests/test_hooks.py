@@ -50,6 +50,15 @@ UNKNOWN_CHOICES = {
 }
 
 
+def refused_in_one_line(capfd: pytest.CaptureFixture[str], message: str, output: Path) -> None:
+    """The hook said one `error:` line naming the problem, and nothing was written."""
+    lines = capfd.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert list(output.iterdir()) == []
+
+
 @pytest.mark.parametrize(("answers", "message"), REFUSALS.values(), ids=REFUSALS.keys())
 def test_bad_answer_is_refused_in_one_line(
     answers: dict[str, str], message: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
@@ -57,11 +66,7 @@ def test_bad_answer_is_refused_in_one_line(
     with pytest.raises(FailedHookException):
         cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(tmp_path))
 
-    lines = capfd.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ")
-    assert message in lines[0]
-    assert list(tmp_path.iterdir()) == []
+    refused_in_one_line(capfd, message, tmp_path)
 
 
 @pytest.mark.parametrize(("option", "value"), UNKNOWN_CHOICES.items(), ids=UNKNOWN_CHOICES.keys())
