@@ -1,29 +1,44 @@
 """A missing or invalid setting stops every entry point in one line on stderr, with a non-zero exit
-status and no traceback: the commands, the migration tool itself, `uvicorn --factory` and the test run."""
+status and no traceback: the commands, the migration tool itself, `uvicorn --factory` and the test run.
 
+Every entry point meets every bad setting here in this process, through the function its executable
+calls (the console script's entry in the package metadata), so the whole table costs milliseconds.
+One real process per entry point then shows what only a process can: its exit status, the one line
+on stderr, no traceback."""
+
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+import uvicorn
 
 from {{ cookiecutter.package_name }}.database_url import ACCEPTED
-from {{ cookiecutter.package_name }}.db import MIGRATE_COMMAND
+from {{ cookiecutter.package_name }}.migration_tool import MIGRATE_COMMAND
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+from .live import pytest_sessionstart
+from .postgres import BAD_SETTING
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # this environment's console scripts
 
-ENTRY_POINTS: dict[str, list[Path | str]] = {
-    "serve": [BIN / "serve"],
-    "dev": [BIN / "dev"],
-    "migrate": [BIN / "migrate"],
-    MIGRATE_COMMAND[0]: [BIN / MIGRATE_COMMAND[0], *MIGRATE_COMMAND[1:]],
-    "uvicorn --factory": [BIN / "uvicorn", "{{ cookiecutter.package_name }}.main:create_app", "--factory"],
+ENTRY_POINTS: dict[str, list[str]] = {
+    "serve": ["serve"],
+    "dev": ["dev"],
+    "migrate": ["migrate"],
+    MIGRATE_COMMAND[0]: list(MIGRATE_COMMAND),
+    "uvicorn --factory": ["uvicorn", "{{ cookiecutter.package_name }}.main:create_app", "--factory"],
 }
+A_URL_OF_ANOTHER_DATABASE = "a URL of another database"
 BAD_SETTINGS = {
-    "a URL of another database": (
+    A_URL_OF_ANOTHER_DATABASE: (
         {"DATABASE_URL": "mysql://app:secret@db/orders"},
         f"error: invalid setting DATABASE_URL: not a PostgreSQL URL; accepted forms: {ACCEPTED}",
     ),
@@ -35,16 +50,81 @@ BAD_SETTINGS = {
         {"DATABASE_URL": "postgresql://app:secret@db/orders", "DB_POOL_SIZE": "0"},
         "error: invalid setting DB_POOL_SIZE: Input should be greater than or equal to 1",
     ),
+    "more connections than the budget": (
+        {"DATABASE_URL": "postgresql://app:secret@db/orders", "REPLICAS": "50"},
+        "error: REPLICAS 50 x WEB_CONCURRENCY 1 x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 5) = 750 connections,"
+        " over DB_CONNECTION_BUDGET 97",
+    ),
 }
+NO_URL_FOR_A_SERVER = "error: DATABASE_URL is not set (`uv run dev` starts a local database)"
+
+InThisProcess = Callable[..., tuple[object, str]]
 
 
-def run(command: list[Path | str], **env: str) -> subprocess.CompletedProcess[str]:
-    """`command` from the project root (where .env, alembic.ini and pyproject.toml are read), with
-    `env` instead of any database URL of the caller's. An empty DATABASE_URL is unset, and as a real
-    variable it hides one that .env may set."""
+def went_on(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError("the entry point went on past a bad setting")
+
+
+@pytest.fixture
+def in_this_process(monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> InThisProcess:
+    """Runs an entry point as its executable would, from the project root (where .env, alembic.ini and
+    pyproject.toml are read) with `env` instead of any database URL of the caller's (an empty
+    DATABASE_URL is unset, and hides one that .env may set). Returns the SystemExit's code and what
+    reached stderr. Whatever would go on past a refusal (exec, serving) fails the test instead."""
+
+    def run(command: list[str], **env: str) -> tuple[object, str]:
+        monkeypatch.chdir(PROJECT)
+        monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+        for name, value in {"DATABASE_URL": "", **env}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "argv", [str(BIN / command[0]), *command[1:]])
+        monkeypatch.setattr(os, "execvp", went_on)
+        monkeypatch.setattr(uvicorn.Server, "startup", went_on)
+        # uvicorn's command line configures logging for the whole process; the suite's logs are its own.
+        monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda config: None)
+        (script,) = entry_points(group="console_scripts", name=command[0])
+        get_settings.cache_clear()
+        try:
+            with pytest.raises(SystemExit) as stopped:
+                script.load()()
+        finally:
+            get_settings.cache_clear()
+            logging.disable(logging.NOTSET)
+        return stopped.value.code, capfd.readouterr().err
+
+    return run
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_a_bad_setting_stops_the_entry_point_in_one_line(
+    entry_point: str, case: str, in_this_process: InThisProcess
+) -> None:
+    env, expected = BAD_SETTINGS[case]
+
+    code, stderr = in_this_process(ENTRY_POINTS[entry_point], **env)
+
+    assert code == expected  # Python prints a str exit code as the one line on stderr, status 1
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("entry_point", ["serve", "uvicorn --factory"])
+def test_the_servers_need_a_url_outside_production_too(
+    entry_point: str, in_this_process: InThisProcess
+) -> None:
+    """Only dev and the migration tools fall back to the local database; a server says what to do."""
+    code, stderr = in_this_process(ENTRY_POINTS[entry_point], ENVIRONMENT="development")
+
+    assert code == NO_URL_FOR_A_SERVER
+    assert stderr == ""
+
+
+def run(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """`command` (a console script of this environment, or a path) as a process of its own, with the
+    environment `in_this_process` gives."""
     inherited = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
     return subprocess.run(  # noqa: S603 (the project's own commands)
-        [str(part) for part in command],
+        [str(BIN / command[0]), *command[1:]],
         cwd=PROJECT,
         env={**inherited, "DATABASE_URL": "", **env},
         capture_output=True,
@@ -54,63 +134,66 @@ def run(command: list[Path | str], **env: str) -> subprocess.CompletedProcess[st
     )
 
 
-@pytest.fixture(scope="module")
-def refusals() -> dict[tuple[str, str], subprocess.CompletedProcess[str]]:
-    """Every entry point with every bad setting, a few processes at a time: each only starts and
-    stops, and one after another they took most of the suite's time."""
-    pairs = [(entry_point, case) for entry_point in ENTRY_POINTS for case in BAD_SETTINGS]
-    with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1)) as pool:
-        started = {
-            pair: pool.submit(run, ENTRY_POINTS[pair[0]], **BAD_SETTINGS[pair[1]][0]) for pair in pairs
-        }
-    return {pair: future.result() for pair, future in started.items()}
-
-
-@pytest.mark.parametrize("case", BAD_SETTINGS)
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-def test_a_bad_setting_stops_the_command_in_one_line(
-    entry_point: str, case: str, refusals: dict[tuple[str, str], subprocess.CompletedProcess[str]]
-) -> None:
-    _, expected = BAD_SETTINGS[case]
-
-    result = refusals[entry_point, case]
-
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [expected], result.stderr
-    assert "secret" not in result.stdout + result.stderr
-
-
-@pytest.mark.parametrize("entry_point", ["serve", "uvicorn --factory"])
-def test_the_servers_need_a_url_outside_production_too(entry_point: str) -> None:
-    """Only dev and the migration tools fall back to the local database; a server says what to do."""
-    result = run(ENTRY_POINTS[entry_point], ENVIRONMENT="development")
-
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
-        "error: DATABASE_URL is not set (`uv run dev` starts a local database)"
-    ], result.stderr
+BAD_TEST_DATABASE_URL = (
+    {"TEST_DATABASE_URL": "mysql://app:secret@db/orders"},
+    f"error: invalid setting TEST_DATABASE_URL: not a PostgreSQL URL; accepted forms: {ACCEPTED}",
+)
+TEST_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"]
 
 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        (
-            {"TEST_DATABASE_URL": "mysql://app:secret@db/orders"},
-            f"error: invalid setting TEST_DATABASE_URL: not a PostgreSQL URL; accepted forms: {ACCEPTED}",
-        ),
-        (
-            {"DB_POOL_SIZE": "0"},
-            "error: invalid setting DB_POOL_SIZE: Input should be greater than or equal to 1",
-        ),
+        BAD_TEST_DATABASE_URL,
+        ({"DB_POOL_SIZE": "0"}, BAD_SETTINGS["a pool of none"][1]),
     ],
     ids=["TEST_DATABASE_URL of another database", "a pool of none"],
 )
-def test_a_bad_setting_stops_the_test_run_before_any_test(env: dict[str, str], expected: str) -> None:
-    result = run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"], **env
-    )
+def test_a_bad_setting_stops_the_test_run_before_any_test(
+    env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
 
-    assert result.returncode == 4  # pytest's status for a run stopped by its configuration
+    with pytest.raises(pytest.exit.Exception) as stopped:
+        pytest_sessionstart(request.session)
+
+    assert stopped.value.msg == expected
+    assert stopped.value.returncode == BAD_SETTING
+
+
+@pytest.fixture(scope="module")
+def refusing_processes() -> dict[str, subprocess.CompletedProcess[str]]:
+    """Each entry point once as a real process, and a test run, all at once: each only starts and stops."""
+    env, _ = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
+    commands = {name: (command, env) for name, command in ENTRY_POINTS.items()}
+    commands["pytest"] = (TEST_RUN, BAD_TEST_DATABASE_URL[0])
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        started = {name: pool.submit(run, command, **env) for name, (command, env) in commands.items()}
+    return {name: future.result() for name, future in started.items()}
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_a_refusing_process_prints_one_line_and_no_traceback(
+    entry_point: str, refusing_processes: dict[str, subprocess.CompletedProcess[str]]
+) -> None:
+    _, expected = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
+
+    result = refusing_processes[entry_point]
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [expected], result.stderr
+    assert "secret" not in result.stdout + result.stderr
+
+
+def test_a_refused_test_run_says_why_and_runs_no_test(
+    refusing_processes: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    _, expected = BAD_TEST_DATABASE_URL
+
+    result = refusing_processes["pytest"]
+
+    assert result.returncode == BAD_SETTING  # pytest's status for a run stopped by its configuration
     assert result.stderr.strip().splitlines() == [f"Exit: {expected}"], result.stderr
     assert "passed" not in result.stdout
     assert "Traceback" not in result.stdout + result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from .settings import Settings, SettingsError, get_settings
+from .settings import Settings, settings_or_exit
 
 DEV_DATA = Path(".devdb")  # git ignores it; delete it to start from an empty database
 
@@ -28,10 +28,7 @@ def start() -> str:
 def command_settings(command: str) -> Settings:
     """Settings for a command-line tool: a bad setting ends it in one line, and with DATABASE_URL unset
     (which production refuses) it works on the local database, saying so in one line on stderr."""
-    try:
-        settings = get_settings()
-    except SettingsError as error:
-        raise SystemExit(f"error: {error}") from None
+    settings = settings_or_exit()
     if settings.database_url is not None:
         return settings
     url = start()

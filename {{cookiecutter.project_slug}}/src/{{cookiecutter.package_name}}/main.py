@@ -13,7 +13,7 @@ from .auth.setup import install_auth
 {%- endif %}
 from .lifecycle import Lifecycle, drain_on_sigterm
 from .middleware import RequestContext
-from .settings import Settings, SettingsError, get_settings
+from .settings import Settings, SettingsError, settings_or_exit
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Serve with `serve` (production) or `uvicorn <package>.main:create_app --factory`.
     """
     if settings is None:
-        try:
-            settings = get_settings()
-            settings.postgres_url()
-        except SettingsError as error:
-            raise SystemExit(f"error: {error}") from None
+        settings = settings_or_exit(url_required=True)
     logs.configure(settings)
     lifecycle = Lifecycle()
 

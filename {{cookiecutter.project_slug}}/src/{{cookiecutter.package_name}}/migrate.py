@@ -4,7 +4,8 @@ import os
 import sys
 from pathlib import Path
 
-from .db import MIGRATE_COMMAND
+from .migration_tool import MIGRATE_COMMAND
+from .settings import settings_or_exit
 
 
 def migrate_command() -> list[str]:
@@ -15,6 +16,8 @@ def migrate_command() -> list[str]:
 
 
 def main() -> None:
+    # A bad setting is refused here, before the tool loads the ORM and the models to say the same.
+    settings_or_exit()
     command = migrate_command()
     # exec, not a child process: in a container the tool gets the signals and its exit code is ours.
     os.execvp(command[0], command)  # noqa: S606 (a fixed command)

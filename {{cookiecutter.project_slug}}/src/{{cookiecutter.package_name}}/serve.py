@@ -6,7 +6,7 @@ from types import FrameType
 
 import uvicorn
 
-from .settings import SettingsError, get_settings
+from .settings import settings_or_exit
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 
@@ -19,11 +19,7 @@ def stopped(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> None:
-    try:
-        settings = get_settings()
-        settings.postgres_url()
-    except SettingsError as error:
-        raise SystemExit(f"error: {error}") from None
+    settings = settings_or_exit(url_required=True)
     signal.signal(signal.SIGTERM, stopped)
     uvicorn.run(
         APP_FACTORY,

@@ -113,3 +113,14 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise SettingsError(describe(error)) from None
+
+
+def settings_or_exit(*, url_required: bool = False) -> Settings:
+    """The settings every entry point starts from; a bad one ends the process with its one line."""
+    try:
+        settings = get_settings()
+        if url_required:  # the servers; only `dev` and the migration tools fall back to the local database
+            settings.postgres_url()
+    except SettingsError as error:
+        raise SystemExit(f"error: {error}") from None
+    return settings

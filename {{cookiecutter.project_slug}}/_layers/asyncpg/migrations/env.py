@@ -13,12 +13,12 @@ from {{ cookiecutter.package_name }}.localdb import command_settings
 from {{ cookiecutter.package_name }}.models import Base
 
 config = context.config
+# Callers such as the tests pass a URL in attributes; otherwise the app's own settings decide (a bad
+# one ends the command in one line, before logging is configured; none, outside production, means the
+# local database).
+url = config.attributes.get("url") or engine_url(command_settings("alembic"))
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
-
-# Callers such as the tests pass a URL in attributes; otherwise the app's own settings decide (a bad
-# one ends the command in one line; none, outside production, means the local database).
-url = config.attributes.get("url") or engine_url(command_settings("alembic"))
 
 
 def run_migrations(connection: Connection) -> None:

@@ -7,7 +7,7 @@ unset, and never in production.
 import argparse
 import sys
 
-from ..settings import SettingsError, get_settings
+from ..settings import settings_or_exit
 from . import dev
 from .scopes import WRITE_SCOPES
 
@@ -24,10 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--subject", default="dev-user", help="the token's `sub` (default: dev-user)")
     parser.add_argument("--minutes", type=int, default=60, help="lifetime in minutes (default: 60)")
     options = parser.parse_args(argv)
-    try:
-        settings = get_settings()
-    except SettingsError as error:
-        raise SystemExit(f"error: {error}") from None
+    settings = settings_or_exit()
     if settings.environment == "production":
         raise SystemExit(
             "error: `token` mints development tokens; in production tokens come from the provider"

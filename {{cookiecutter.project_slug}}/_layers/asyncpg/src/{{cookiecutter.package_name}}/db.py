@@ -17,8 +17,6 @@ from .settings import Settings
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
-MIGRATE_COMMAND = ("alembic", "upgrade", "head")
-
 
 def engine_url(settings: Settings) -> URL:
     return make_url(settings.postgres_url()).set(drivername="postgresql+asyncpg")

@@ -19,8 +19,6 @@ from .threadpool import THREADS, WorkerThreads, close_session
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
-MIGRATE_COMMAND = ("alembic", "upgrade", "head")
-
 
 def engine_url(settings: Settings) -> URL:
     return make_url(settings.postgres_url()).set(drivername="postgresql+psycopg")

@@ -19,8 +19,6 @@ from .settings import Settings
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
-MIGRATE_COMMAND = ("tortoise", "migrate")
-
 
 @contextmanager
 def current(context: TortoiseContext) -> Iterator[None]:
