@@ -18,7 +18,7 @@ class TagCreate(BaseModel):
     label: Annotated[str, Field(min_length=1, max_length=50, pattern=WITHOUT_NUL)]
 
 
-class Tag(Orm):
+class Tag(ReadFromModel):
     id: int
     label: str
 """

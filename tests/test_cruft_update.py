@@ -17,7 +17,7 @@ from .test_variants import SUITE, shown, uv
 
 SLUG = "{{cookiecutter.project_slug}}"
 PACKAGE = "{{cookiecutter.package_name}}"
-SETTINGS = "src/{package}/settings.py"
+SETTINGS = "src/{package}/core/settings.py"
 # The team's edit: a setting default of its own.
 TEAM_OLD = "ready_timeout: float = Field(2.0,"
 TEAM_NEW = "ready_timeout: float = Field(3.0,"

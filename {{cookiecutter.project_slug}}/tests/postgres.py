@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.database_url import normalise
-from {{ cookiecutter.package_name }}.settings import Settings, describe
+from {{ cookiecutter.package_name }}.core.database_url import normalise
+from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 DEFAULT_DATABASE = "{{ cookiecutter.package_name }}_test"
 # Set on the test database only: its commits need not wait for the disk, it is thrown away.
@@ -30,7 +30,7 @@ def test_settings(url: str) -> Settings:
     try:
         return Settings(_env_file=None, environment="test", database_url=url)
     except ValidationError as error:
-        pytest.exit(f"error: {describe(error)}", returncode=BAD_SETTING)
+        pytest.exit(f"error: {one_line(error)}", returncode=BAD_SETTING)
 
 
 def named_server() -> str | None:

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.database_url import ACCEPTED, SCHEMES, normalise
-from {{ cookiecutter.package_name }}.settings import Settings, describe
+from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED, SCHEMES, normalise
+from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 from .live import StartApp
 
@@ -39,7 +39,7 @@ def test_anything_else_is_refused_naming_the_accepted_forms(url: str) -> None:
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None, database_url=url)
 
-    message = describe(error.value)
+    message = one_line(error.value)
     assert message == f"invalid setting DATABASE_URL: not a PostgreSQL URL; accepted forms: {ACCEPTED}"
     assert "secret" not in message
 
@@ -48,7 +48,7 @@ def test_a_port_that_is_not_a_number_is_refused_in_one_line() -> None:
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None, database_url="postgresql://app:secret@db:port/orders")
 
-    assert describe(error.value) == "invalid setting DATABASE_URL: the port is not a number from 0 to 65535"
+    assert one_line(error.value) == "invalid setting DATABASE_URL: the port is not a number from 0 to 65535"
 
 
 def test_an_empty_value_means_unset() -> None:

@@ -19,9 +19,9 @@ from typing import NoReturn
 import pytest
 import uvicorn
 
-from {{ cookiecutter.package_name }}.database_url import ACCEPTED
-from {{ cookiecutter.package_name }}.migration_tool import MIGRATE_COMMAND
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.commands.migration_tool import MIGRATE_COMMAND
+from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED
+from {{ cookiecutter.package_name }}.core.settings import get_settings
 
 from .live import pytest_sessionstart
 from .postgres import BAD_SETTING

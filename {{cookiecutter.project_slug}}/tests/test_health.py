@@ -36,7 +36,7 @@ async def test_ready_reports_the_pool(client: AsyncClient) -> None:
 async def test_ready_is_503_while_draining(
     app: FastAPI, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.state.lifecycle, "draining", True)  # as after SIGTERM (test_shutdown.py)
+    monkeypatch.setattr(app.state.shutdown, "draining", True)  # as after SIGTERM (test_shutdown.py)
 
     response = await client.get("/health/ready")
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.logs import ConsoleFormatter, JsonFormatter
-from {{ cookiecutter.package_name }}.middleware import HEADER
-from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.core.logs import ConsoleFormatter, JsonFormatter
+from {{ cookiecutter.package_name }}.core.request_id import HEADER
+from {{ cookiecutter.package_name }}.core.settings import Settings
 
 from .live import StartApp, row_locked
 from .protocols import Sql

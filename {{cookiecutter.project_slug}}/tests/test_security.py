@@ -6,7 +6,7 @@ import pytest
 from httpx import AsyncClient
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.settings import Settings, describe
+from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 from .live import StartApp
 
@@ -26,7 +26,7 @@ def test_a_bad_url_is_reported_without_its_password() -> None:
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None, database_url=f"mysql://app:{PASSWORD}@db/app")
 
-    message = describe(error.value)
+    message = one_line(error.value)
     assert message.startswith("invalid setting DATABASE_URL")
     assert PASSWORD not in message
 

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.settings import Settings, describe
+from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 
 def test_pools_that_cannot_fit_the_budget_are_refused_in_one_line() -> None:
@@ -17,7 +17,7 @@ def test_pools_that_cannot_fit_the_budget_are_refused_in_one_line() -> None:
             db_connection_budget=100,
         )
 
-    assert describe(error.value) == (
+    assert one_line(error.value) == (
         "REPLICAS 4 x WEB_CONCURRENCY 2 x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 5) = 120 connections,"
         " over DB_CONNECTION_BUDGET 100"
     )

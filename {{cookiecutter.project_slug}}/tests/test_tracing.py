@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
 
 from .live import StartApp
 from .protocols import Sql

@@ -7,13 +7,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import api, db, errors, logs, metrics, tracing
+from . import api, db
 {%- if cookiecutter.auth == "jwt" %}
 from .auth.setup import install_auth
 {%- endif %}
-from .lifecycle import Lifecycle, drain_on_sigterm
-from .middleware import RequestContext
-from .settings import Settings, SettingsError, settings_or_exit
+from .core import errors, logs, metrics, tracing
+from .core.request_id import RequestIdMiddleware
+from .core.settings import Settings, SettingsError, settings_or_exit
+from .core.shutdown import ShutdownState, drain_on_sigterm
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:
         settings = settings_or_exit(url_required=True)
     logs.configure(settings)
-    lifecycle = Lifecycle()
+    shutdown = ShutdownState()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with db.open_database(settings) as database:
             app.state.database = database
-            with tracing.exporting(tracer_provider, database), drain_on_sigterm(lifecycle, settings):
+            with tracing.exporting(tracer_provider, database), drain_on_sigterm(shutdown, settings):
                 yield
             logger.info("shutting down: requests finished, closing the database pool")
         logger.info("database pool closed")
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=api.operation_id,
     )
     app.state.settings = settings
-    app.state.lifecycle = lifecycle
+    app.state.shutdown = shutdown
     errors.install(app, db.DRIVER_ERRORS, db.classify)
 {%- if cookiecutter.auth == "jwt" %}
     install_auth(app, settings)
@@ -63,5 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tracer_provider = app.state.tracer_provider = tracing.instrument_app(app, settings)
     except SettingsError as error:
         raise SystemExit(f"error: {error}") from None
-    app.add_middleware(RequestContext)  # added last, so outermost: the id covers everything inside
+    app.add_middleware(RequestIdMiddleware)  # added last, so outermost: the id covers everything inside
     return app

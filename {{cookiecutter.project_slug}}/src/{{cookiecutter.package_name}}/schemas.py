@@ -19,7 +19,9 @@ Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class Orm(BaseModel):
+class ReadFromModel(BaseModel):
+    """A response body read from an ORM object's attributes (the driver's model instance)."""
+
     model_config = ConfigDict(from_attributes=True)
 
 
@@ -44,7 +46,7 @@ class ItemUpdate(BaseModel):
         return value
 
 
-class Item(Orm):
+class Item(ReadFromModel):
     id: int
     name: str
     description: str | None
@@ -63,14 +65,14 @@ class AccountCreate(BaseModel):
     balance_cents: Cents = 0
 
 
-class Account(Orm):
+class Account(ReadFromModel):
     id: int
     owner: str
     balance_cents: int
     created_at: datetime
 
 
-class AccountRef(Orm):
+class AccountRef(ReadFromModel):
     id: int
     owner: str
 
@@ -87,7 +89,7 @@ class TransferCreate(BaseModel):
         return self
 
 
-class Transfer(Orm):
+class Transfer(ReadFromModel):
     id: int
     from_account_id: int
     to_account_id: int

@@ -10,7 +10,7 @@ import pytest
 from httpx import AsyncClient
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.settings import Settings, describe
+from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 from ..live import StartApp
 from .provider import SUITE, bearer
@@ -33,7 +33,7 @@ def test_production_refuses_to_start_without_issuer_and_audience(monkeypatch: py
             secret_key="a-real-secret-for-this-test",  # noqa: S106 (a test value)
         )
 
-    assert describe(error.value) == (
+    assert one_line(error.value) == (
         "AUTH_ISSUER and AUTH_AUDIENCE are required in production (the identity provider)"
     )
 
@@ -63,14 +63,14 @@ def test_only_asymmetric_algorithms_are_accepted(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None)
 
-    assert describe(error.value).startswith("invalid setting AUTH_ALGORITHMS: must be a list of asymmetric")
+    assert one_line(error.value).startswith("invalid setting AUTH_ALGORITHMS: must be a list of asymmetric")
 
 
 def test_the_issuer_must_be_a_url() -> None:
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None, auth_issuer="login.example.com")
 
-    assert describe(error.value) == "invalid setting AUTH_ISSUER: must be an https:// URL"
+    assert one_line(error.value) == "invalid setting AUTH_ISSUER: must be an https:// URL"
 
 
 async def test_tokens_and_their_claims_never_reach_a_log_line(

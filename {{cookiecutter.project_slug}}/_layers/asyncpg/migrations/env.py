@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from {{ cookiecutter.package_name }}.commands.local_database import command_settings
 from {{ cookiecutter.package_name }}.db import engine_url
-from {{ cookiecutter.package_name }}.localdb import command_settings
 from {{ cookiecutter.package_name }}.models import Base
 
 config = context.config

@@ -3,7 +3,7 @@ percent-encoded credentials decoded once, a unix socket's directory kept."""
 
 import pytest
 
-from {{ cookiecutter.package_name }}.database_url import SCHEMES
+from {{ cookiecutter.package_name }}.core.database_url import SCHEMES
 from {{ cookiecutter.package_name }}.db import engine_url
 
 from . import postgres

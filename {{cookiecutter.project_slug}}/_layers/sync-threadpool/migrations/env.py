@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from {{ cookiecutter.package_name }}.commands.local_database import command_settings
 from {{ cookiecutter.package_name }}.db import engine_url
-from {{ cookiecutter.package_name }}.localdb import command_settings
 from {{ cookiecutter.package_name }}.models import Base
 
 config = context.config

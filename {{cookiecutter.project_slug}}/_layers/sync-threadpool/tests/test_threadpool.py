@@ -17,9 +17,9 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 from sqlalchemy import event
 
+from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
 
 from .clients import app_client
 from .declared import record_responses

@@ -3,7 +3,7 @@ percent-encoded credentials decoded once, a unix socket's directory as the host.
 
 import pytest
 
-from {{ cookiecutter.package_name }}.database_url import SCHEMES
+from {{ cookiecutter.package_name }}.core.database_url import SCHEMES
 from {{ cookiecutter.package_name }}.orm import credentials
 
 from . import postgres

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..lifecycle import Lifecycle
-from ..settings import Settings
+from ..core.settings import Settings
+from ..core.shutdown import ShutdownState
 
 
 async def get_app_settings(request: Request) -> Settings:  # async: a sync def costs a thread hop
@@ -16,9 +16,9 @@ async def get_app_settings(request: Request) -> Settings:  # async: a sync def c
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_lifecycle(request: Request) -> Lifecycle:
-    lifecycle: Lifecycle = request.app.state.lifecycle
-    return lifecycle
+def get_shutdown_state(request: Request) -> ShutdownState:
+    shutdown: ShutdownState = request.app.state.shutdown
+    return shutdown
 
 
-LifecycleDep = Annotated[Lifecycle, Depends(get_lifecycle)]
+ShutdownStateDep = Annotated[ShutdownState, Depends(get_shutdown_state)]

@@ -6,9 +6,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from .. import errors, schemas
+from .. import schemas
+from ..core import errors
 from ..db import DatabaseDep
-from .deps import LifecycleDep, SettingsDep
+from .deps import SettingsDep, ShutdownStateDep
 from .responses import Kind, responses
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -23,9 +24,9 @@ async def live() -> schemas.Liveness:
 
 @router.get("/ready", response_model=schemas.Readiness, responses=responses(Kind.READINESS))
 async def ready(
-    database: DatabaseDep, settings: SettingsDep, lifecycle: LifecycleDep
+    database: DatabaseDep, settings: SettingsDep, shutdown: ShutdownStateDep
 ) -> dict[str, Any] | JSONResponse:
-    if lifecycle.draining:  # shutting down: send new requests elsewhere; those in flight still finish
+    if shutdown.draining:  # shutting down: send new requests elsewhere; those in flight still finish
         return errors.unavailable("draining", DRAINING)
     try:
         async with asyncio.timeout(settings.ready_timeout):

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
-from ..settings import Settings
+from ..core.settings import Settings
 from .errors import MissingScope, NotAuthenticated
 from .keys import KeyStore
 from .tokens import Caller, verify

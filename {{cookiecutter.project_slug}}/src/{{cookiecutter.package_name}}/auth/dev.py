@@ -15,7 +15,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from ..settings import Settings
+from ..core.settings import Settings
 
 DEV_ISSUER = "urn:{{ cookiecutter.project_slug }}:dev-token"
 DEV_AUDIENCE = "{{ cookiecutter.project_slug }}"

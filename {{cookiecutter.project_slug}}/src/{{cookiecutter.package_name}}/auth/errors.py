@@ -5,7 +5,7 @@ import enum
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import AppError, error_body
+from ..core.errors import AppError, error_body
 
 
 class Reason(enum.Enum):

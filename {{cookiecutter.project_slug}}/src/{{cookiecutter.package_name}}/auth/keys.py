@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import httpx
 import jwt
 
-from ..settings import Settings
+from ..core.settings import Settings
 from . import dev
 from .errors import IdentityUnavailable, InvalidToken, Reason
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ..settings import Settings
+from ..core.settings import Settings
 from . import errors
 from .keys import open_keys
 

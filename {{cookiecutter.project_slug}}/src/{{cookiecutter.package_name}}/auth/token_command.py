@@ -7,7 +7,7 @@ unset, and never in production.
 import argparse
 import sys
 
-from ..settings import settings_or_exit
+from ..core.settings import settings_or_exit
 from . import dev
 from .scopes import WRITE_SCOPES
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import jwt
 
-from ..settings import Settings
+from ..core.settings import Settings
 from . import dev
 from .errors import InvalidToken, Reason
 from .keys import KeyStore

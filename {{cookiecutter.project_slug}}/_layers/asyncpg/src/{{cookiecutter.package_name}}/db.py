@@ -11,8 +11,8 @@ from sqlalchemy import URL, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .errors import Failure, failure_for_sqlstate
-from .settings import Settings
+from .core.errors import Failure, failure_for_sqlstate
+from .core.settings import Settings
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -61,7 +61,7 @@ class Database:
         # whoever asks next, so under load a newcomer overtakes a request that has waited longer
         # and the tail grows into timeouts (bench: read p99 at c=64 553 -> 195 ms, no timeouts at
         # c=256 with this gate).
-        self._turns = asyncio.Semaphore(settings.pool_capacity)
+        self._fifo_gate = asyncio.Semaphore(settings.pool_capacity)
         self._pool_timeout = settings.db_pool_timeout
 
     @asynccontextmanager
@@ -69,14 +69,14 @@ class Database:
         """A session once a connection is free, first come first served; BUSY after pool_timeout."""
         try:
             async with asyncio.timeout(self._pool_timeout):
-                await self._turns.acquire()
+                await self._fifo_gate.acquire()
         except TimeoutError:
             raise sa_exc.TimeoutError("no free connection within DB_POOL_TIMEOUT") from None
         try:
             async with self.sessionmaker() as session:
                 yield session
         finally:
-            self._turns.release()
+            self._fifo_gate.release()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from . import schemas
+from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database, sqlstate
-from .errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .models import Account, AuditEvent, Item, Transfer
 
 

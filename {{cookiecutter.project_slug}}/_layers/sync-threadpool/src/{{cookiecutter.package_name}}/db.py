@@ -12,8 +12,8 @@ from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import Failure, failure_for_sqlstate
-from .settings import Settings
+from .core.errors import Failure, failure_for_sqlstate
+from .core.settings import Settings
 from .threadpool import THREADS, WorkerThreads, close_session
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from . import schemas
+from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database, sqlstate
-from .errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .models import Account, AuditEvent, Item, Transfer
 
 

@@ -11,10 +11,10 @@ from tortoise.context import TortoiseContext, _current_context
 from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
-from .errors import Failure, failure_for_sqlstate
+from .core.errors import Failure, failure_for_sqlstate
+from .core.settings import Settings
 from .orm import CONNECTION, tortoise_config
 from .pool import PoolExhausted
-from .settings import Settings
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

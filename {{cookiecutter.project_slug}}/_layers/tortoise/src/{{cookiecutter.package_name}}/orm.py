@@ -3,8 +3,8 @@
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .localdb import command_settings
-from .settings import Settings
+from .commands.local_database import command_settings
+from .core.settings import Settings
 
 CONNECTION = "default"
 APP = "models"

@@ -14,8 +14,8 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from . import schemas
+from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database, sqlstate
-from .errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .models import Account, AuditEvent, Item, Transfer
 from .orm import CONNECTION
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from .logs import REQUEST_ID
-from .middleware import HEADER
+from .request_id import HEADER
 
 logger = logging.getLogger(__name__)
 

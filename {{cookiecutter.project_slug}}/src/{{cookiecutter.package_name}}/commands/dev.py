@@ -6,14 +6,14 @@ import sys
 
 import uvicorn
 
-from . import localdb
+from . import local_database
 from .migrate import migrate_command
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 
 
 def main() -> None:
-    settings = localdb.command_settings("dev")
+    settings = local_database.command_settings("dev")
     if settings.environment == "production":
         raise SystemExit("error: `dev` is for local work; in production run uvicorn and migrations yourself")
     # Children (the reloader's workers, the migration command) read it from the environment.

@@ -7,7 +7,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 {% if cookiecutter.auth == "jwt" -%}
-from .auth.settings import AuthSettings
+from ..auth.settings import AuthSettings
 {% endif -%}
 from .database_url import normalise
 
@@ -98,7 +98,8 @@ class SettingsError(Exception):
     """A configuration the service cannot start with; the message is one line for the operator."""
 
 
-def describe(error: ValidationError) -> str:
+def one_line(error: ValidationError) -> str:
+    """The first problem pydantic found, as the one line an operator reads."""
     first = error.errors()[0]
     message = first["msg"].removeprefix("Value error, ")
     if not first["loc"]:  # a rule across settings, such as what production requires
@@ -112,7 +113,7 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        raise SettingsError(describe(error)) from None
+        raise SettingsError(one_line(error)) from None
 
 
 def settings_or_exit(*, url_required: bool = False) -> Settings:

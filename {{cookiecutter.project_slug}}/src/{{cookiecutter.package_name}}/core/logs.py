@@ -12,7 +12,9 @@ from .settings import Settings
 # The id of the request being served in this task (and the worker threads it hands work to).
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-HANDLER_NAME = "{{ cookiecutter.package_name }}"
+# The service's own loggers are all below this one (modules log under their __name__).
+APP_LOGGER = "{{ cookiecutter.package_name }}"
+HANDLER_NAME = APP_LOGGER
 # Every attribute a bare LogRecord has; anything else on a record came from `extra=` or a filter.
 STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 # The server's own request line is replaced by the app's, which carries the request id.
@@ -102,7 +104,7 @@ def configure(settings: Settings) -> None:
     # The root logger keeps its WARNING level: libraries stay quiet unless something is wrong (a
     # driver's INFO lines may hold SQL parameters). The app's own loggers speak at LOG_LEVEL.
     root.addHandler(handler)
-    logging.getLogger(__package__).setLevel(settings.log_level)
+    logging.getLogger(APP_LOGGER).setLevel(settings.log_level)
     for name in SERVER_LOGGERS:  # through our handler, not uvicorn's own (unformatted, no request id)
         server = logging.getLogger(name)
         server.handlers.clear()

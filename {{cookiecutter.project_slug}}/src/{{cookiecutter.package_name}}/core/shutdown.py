@@ -18,12 +18,12 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Lifecycle:
+class ShutdownState:
     draining: bool = False
 
 
 @contextmanager
-def drain_on_sigterm(lifecycle: Lifecycle, settings: Settings) -> Iterator[None]:
+def drain_on_sigterm(shutdown: ShutdownState, settings: Settings) -> Iterator[None]:
     """While the app runs, put a drain in front of the server's own SIGTERM handler.
 
     Only where a server installed one (uvicorn does, in the main thread): an app started by a test or
@@ -36,12 +36,12 @@ def drain_on_sigterm(lifecycle: Lifecycle, settings: Settings) -> Iterator[None]
     loop = asyncio.get_running_loop()
 
     def drain(signum: int, frame: FrameType | None) -> None:
-        lifecycle.draining = True
+        shutdown.draining = True
         logger.info("SIGTERM: draining", extra={"drain_seconds": settings.shutdown_drain})
         loop.call_later(settings.shutdown_drain, server_handler, signum, frame)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        if lifecycle.draining:  # a second SIGTERM: no more waiting
+        if shutdown.draining:  # a second SIGTERM: no more waiting
             server_handler(signum, frame)
             return
         # The handler interrupts whatever runs, a request's code included: hand the work to the loop,

@@ -6,7 +6,7 @@ from types import FrameType
 
 import uvicorn
 
-from .settings import settings_or_exit
+from ..core.settings import settings_or_exit
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 

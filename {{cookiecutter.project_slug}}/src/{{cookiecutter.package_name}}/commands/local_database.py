@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from .settings import Settings, settings_or_exit
+from ..core.settings import Settings, settings_or_exit
 
 DEV_DATA = Path(".devdb")  # git ignores it; delete it to start from an empty database
 

@@ -9,14 +9,14 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logs import REQUEST_ID
+from .logs import APP_LOGGER, REQUEST_ID
 
 HEADER = "X-Request-ID"
 # Ids from upstream proxies and tracers fit; anything else (spaces, quotes, newlines, 10 kB) would
 # end up in every log line, so it is replaced rather than trusted.
 SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
-logger = logging.getLogger(__package__ + ".http")
+logger = logging.getLogger(f"{APP_LOGGER}.http")
 
 
 def request_id(scope: Scope) -> str:
@@ -26,7 +26,7 @@ def request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestContext:
+class RequestIdMiddleware:
     """Pure ASGI, so the id is set in the very task (and context) that runs the endpoint."""
 
     def __init__(self, app: ASGIApp) -> None:

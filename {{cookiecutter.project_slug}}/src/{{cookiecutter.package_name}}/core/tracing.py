@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from . import db
+from .. import db
 from .settings import Settings, SettingsError
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..core.settings import settings_or_exit
 from .migration_tool import MIGRATE_COMMAND
-from .settings import settings_or_exit
 
 
 def migrate_command() -> list[str]:

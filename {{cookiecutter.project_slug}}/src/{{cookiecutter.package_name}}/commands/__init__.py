@@ -1,0 +1,1 @@
+"""The project's commands (`serve`, `uv run dev`, `migrate`...) and the local database they share."""

@@ -1,0 +1,1 @@
+"""The service's machinery: settings, errors, logs, metrics, tracing, request ids, shutdown."""
