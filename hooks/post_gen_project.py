@@ -10,11 +10,8 @@ PROJECT = Path.cwd()
 PACKAGE = f"src/{ANSWERS['package_name']}"
 
 # Each database layer is a folder under _layers/ laid over the project root; a driver is a stack of them.
-LAYERS = {
-    "asyncpg": ["sqlalchemy", "asyncpg"],
-    "tortoise": ["tortoise"],
-    "sync-threadpool": ["sqlalchemy", "sync-threadpool"],
-}
+# The table is `_layers` in cookiecutter.json, where the baked README reads it too.
+LAYERS: dict[str, list[str]] = ANSWERS["_layers"]
 
 # (option, answer) -> paths that belong to that answer only; paths of answers not given are removed.
 OWNED_PATHS = {

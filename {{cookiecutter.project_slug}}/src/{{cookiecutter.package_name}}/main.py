@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -12,11 +13,15 @@ from . import api, db
 from .auth.setup import install_auth
 {%- endif %}
 from .core import errors, logs, metrics, tracing
+from .core.driver import Driver
 from .core.request_id import RequestIdMiddleware
 from .core.settings import Settings, SettingsError, settings_or_exit
 from .core.shutdown import ShutdownState, drain_on_sigterm
 
 logger = logging.getLogger(__name__)
+
+# The database layer, held to the contract every layer meets (mypy checks this line).
+DRIVER: Driver[db.Database] = db
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,9 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with db.open_database(settings) as database:
+        async with DRIVER.open_database(settings) as database:
             app.state.database = database
-            with tracing.exporting(tracer_provider, database), drain_on_sigterm(shutdown, settings):
+            with (
+                tracing.exporting(tracer_provider, partial(DRIVER.trace_statements, database)),
+                drain_on_sigterm(shutdown, settings),
+            ):
                 yield
             logger.info("shutting down: requests finished, closing the database pool")
         logger.info("database pool closed")
@@ -45,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.shutdown = shutdown
-    errors.install(app, db.DRIVER_ERRORS, db.classify)
+    errors.install(app, DRIVER.DRIVER_ERRORS, DRIVER.classify)
 {%- if cookiecutter.auth == "jwt" %}
     install_auth(app, settings)
 {%- endif %}

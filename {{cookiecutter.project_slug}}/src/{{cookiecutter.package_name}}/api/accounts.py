@@ -3,7 +3,8 @@
 from fastapi import APIRouter, BackgroundTasks, status
 
 from .. import repository, schemas
-from ..db import DatabaseDep, SessionDep
+from ..db import SessionDep
+from .deps import DatabaseDep
 from .params import AccountId, Limit, Offset
 from .responses import Kind, responses
 

@@ -8,8 +8,7 @@ from fastapi.responses import JSONResponse
 
 from .. import schemas
 from ..core import errors
-from ..db import DatabaseDep
-from .deps import SettingsDep, ShutdownStateDep
+from .deps import DatabaseDep, SettingsDep, ShutdownStateDep
 from .responses import Kind, responses
 
 router = APIRouter(prefix="/health", tags=["health"])

@@ -6,13 +6,12 @@ time for them.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from .. import db
 from .settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -67,9 +66,12 @@ def instrument_app(app: FastAPI, settings: Settings) -> "TracerProvider | None":
 
 
 @contextmanager
-def exporting(provider: "TracerProvider | None", database: db.Database) -> Iterator[None]:
+def exporting(
+    provider: "TracerProvider | None", trace_statements: Callable[["TracerProvider"], Callable[[], None]]
+) -> Iterator[None]:
     """For the app's lifetime: export spans (if an exporter is chosen) and trace the database's
-    statements (the driver's part, in db.py); then flush what is left and stop."""
+    statements (`trace_statements`, the driver's part, returns its undo); then flush what is left
+    and stop."""
     if provider is None:
         yield
         return
@@ -78,7 +80,7 @@ def exporting(provider: "TracerProvider | None", database: db.Database) -> Itera
     exporter = make_exporter(chosen_exporter())
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
-    stop_database = db.trace_statements(database, provider)
+    stop_database = trace_statements(provider)
     try:
         yield
     finally:

@@ -101,15 +101,8 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         await engine.dispose()
 
 
-async def get_database(request: Request) -> Database:  # async: a sync def would cost a thread hop
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
-    return database
-
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
-
-
-async def get_db(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
     async with database.session() as session:
         yield session
 

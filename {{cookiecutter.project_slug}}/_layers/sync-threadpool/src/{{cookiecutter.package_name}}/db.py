@@ -102,19 +102,11 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         await anyio.to_thread.run_sync(engine.dispose)
 
 
-async def get_database(request: Request) -> Database:
-    # async only so FastAPI does not spend a worker thread on reading an attribute.
-    database: Database = request.app.state.database
-    return database
-
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
-
-
-async def get_db(database: DatabaseDep) -> AsyncIterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     # async, not a sync generator: FastAPI would run a sync one's setup on AnyIO's default threads,
     # a wait no timeout bounds. Opening a session does no I/O, and closing one does none unless a
     # transaction was left open, which close_session then rolls back on a thread of its own.
+    database: Database = request.app.state.database
     session = database.session()
     try:
         yield session

@@ -79,15 +79,8 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             yield Database(context, settings)
 
 
-async def get_database(request: Request) -> Database:  # async: a sync def would cost a thread hop
+async def get_db(request: Request) -> AsyncIterator[BaseDBAsyncClient]:
     database: Database = request.app.state.database
-    return database
-
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
-
-
-async def get_db(database: DatabaseDep) -> AsyncIterator[BaseDBAsyncClient]:
     with database.session() as connection:
         yield connection
 
