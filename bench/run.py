@@ -44,6 +44,8 @@ class Target:
     app_dir: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    connections: int = POOL_CAPACITY
+    plain_of: str | None = None  # for a plain reference: the variant it is the counterpart of
 
 
 def log(message: str) -> None:
@@ -85,9 +87,10 @@ def prepare_variant(driver: str, work: Path, db_server: str, cleanup: ExitStack)
     )
 
 
-def prepare_references(plan: Plan, work: Path, first: Target) -> list[Target]:
-    python = references.environment(work, pins=first.versions)
+def prepare_references(plan: Plan, work: Path, variants: list[Target]) -> list[Target]:
+    python = references.environment(work, references.pinned_versions([v.versions for v in variants]))
     versions = bake.versions(python, work)
+    first = variants[0]
     return [
         Target(
             name=reference.name,
@@ -102,6 +105,8 @@ def prepare_references(plan: Plan, work: Path, first: Target) -> list[Target]:
             seeded=first.seeded,
             app_dir=references.FOLDER,
             versions=versions,
+            connections=reference.connections,
+            plain_of=reference.plain_of,
         )
         for reference in plan.references
     ]
@@ -326,7 +331,7 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
     log(f"bench: {plan.mode} run: variants {', '.join(variants)}; references {names}")
     with database.postgres_server() as db_server, ExitStack() as cleanup:
         targets = [prepare_variant(driver, work, db_server, cleanup) for driver in variants]
-        targets = [*prepare_references(plan, work, targets[0]), *targets]
+        targets = [*prepare_references(plan, work, targets), *targets]
         context = Context(db_server, wrk_path, work, profile)
         rows: list[dict[str, object]] = []
         for group in groups(targets, db_server):
