@@ -30,7 +30,7 @@ def progress_line(row: Row) -> str:
     return (
         f"bench: {row['target']:<16} +{row['latency_ms']:g}ms {row['scenario']:<8} c={row['concurrency']:<4}"
         f" {row['rps']:>7.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
-        f"  errors {errors}"
+        f"  errors {errors}{'  stuck' if row.get('stuck') else ''}"
     )
 
 
@@ -83,7 +83,7 @@ def checks(rows: Sequence[Row], variants: Sequence[str]) -> list[Check]:
         if not stressed:
             found.append(Check(goal, "not measured", None))
         else:
-            bad = [row for row in stressed if sum(row["errors"].values())]
+            bad = [row for row in stressed if failed(row)]
             described = ", ".join(
                 f"{row['scenario']} +{row['latency_ms']:g}ms: {describe_errors(row)}" for row in bad
             )
@@ -103,10 +103,17 @@ def checks(rows: Sequence[Row], variants: Sequence[str]) -> list[Check]:
     return found
 
 
+def failed(row: Row) -> bool:
+    """Any error or timeout, no answer at all, or the app left stuck (see stall.py)."""
+    return bool(sum(row["errors"].values())) or not row["requests"] or bool(row.get("stuck"))
+
+
 def describe_errors(row: Row) -> str:
-    parts = [f"{count} {kind}" for kind, count in row["errors"].items() if count and kind != "status"]
+    parts = [] if row["requests"] else ["no answer"]
+    parts += [f"{count} {kind}" for kind, count in row["errors"].items() if count and kind != "status"]
     parts += [f"{count}x{status}" for status, count in sorted(row["statuses"].items())]
-    return " ".join(parts) or "0"
+    parts += ["stuck"] if row.get("stuck") else []
+    return ", ".join(parts) or "0"
 
 
 def document(
@@ -116,6 +123,7 @@ def document(
     rows: list[Row],
     proxies: list[Row],
     elapsed: float,
+    stuck_warmups: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     add_ratios(rows)
     variants = [target.name for target in targets if target.kind == "variant"]
@@ -137,10 +145,17 @@ def document(
             "seed": {"items": database.ITEMS, "accounts": database.ACCOUNTS, "transfers": database.TRANSFERS},
         },
         "targets": [
-            {"name": target.name, "kind": target.kind, "label": target.label, "versions": target.versions}
+            {
+                "name": target.name,
+                "kind": target.kind,
+                "label": target.label,
+                "versions": target.versions,
+                "plain_of": target.plain_of,
+            }
             for target in targets
         ],
         "latency_proxy": proxies,
+        "stuck_warmups": list(stuck_warmups),
         "checks": [vars(check) for check in checks(rows, variants)],
         "runs": rows,
     }
@@ -181,8 +196,9 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
         " the same cell; *errors* counts non-2xx answers and socket errors, *timeouts* requests slower"
         f" than {plan['wrk']['timeout_s']} s (wrk sees one only in a run longer than that);"
         " *app CPU ms/req* is the served process's CPU time over its requests"
-        " (steadier than req/s on a shared machine). Machine busy with other work before each target"
-        f" (% of all cores): {busy}.",
+        " (steadier than req/s on a shared machine); *stuck*: after the run the app, idle, did not"
+        " answer a read within a few seconds, so it was killed and started again before its next run."
+        f" Machine busy with other work before each target (% of all cores): {busy}.",
         "",
         "| name | what it is | versions |",
         "|---|---|---|",
@@ -197,6 +213,10 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
             "Added latency: a userspace TCP proxy holds each chunk the app sends to PostgreSQL;"
             f" measured idle, it added {added[0]:.2f}-{added[-1]:.2f} ms to a round trip.",
         ]
+    if doc.get("stuck_warmups"):
+        warmups = doc["stuck_warmups"]
+        stuck = ", ".join(f"{w['target']} ({w['scenario']}, +{w['latency_ms']:g}ms)" for w in warmups)
+        lines += ["", f"Left stuck by a warm-up at c=16, and started again before the first run: {stuck}."]
     lines += ["", "## Targets (issue 6), read from this run", "", *targets_table(doc)]
     lines += ["", *summary(doc, names)]
     if chart_name:
@@ -222,7 +242,7 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
                     cells += [
                         f"{row['p50_ms']:.1f}",
                         f"{row['p99_ms']:.1f}",
-                        errors,
+                        f"{errors}, stuck" if row.get("stuck") else errors,
                         row["errors"]["timeout"],
                     ]
                     cells.append(cpu(row["app_cpu_ms_per_request"]))
@@ -304,6 +324,9 @@ def summary(doc: dict[str, Any], names: Sequence[str], level: str = "##") -> lis
                 row = find(doc["runs"], name, latency, scenario, concurrency)
                 if row is None:
                     cells.append("")
+                    continue
+                if not row["requests"]:
+                    cells.append(describe_errors(row))
                     continue
                 ratio = (
                     f" ({share(row['of_ceiling'])})"

@@ -1,6 +1,7 @@
 """The benchmark harness in its quick mode, once, so CI covers it: every variant and reference is baked
-or installed, seeded, served, driven by wrk directly and through the latency proxy, and reported.
-Figures are never asserted: on a shared machine they are the benchmark's to report, not a test's."""
+or installed, seeded, served, driven by wrk directly and through the latency proxy, and reported;
+plain-sync, which stalls under load, is killed and served again each time it does. Figures are
+never asserted: on a shared machine they are the benchmark's to report, not a test's."""
 
 import json
 import os
@@ -45,10 +46,12 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
         for concurrency in QUICK.concurrencies
     }
     assert cells == expected
-    assert all(run["requests"] > 0 for run in results["runs"])
     # One connection at a time: every request of the Lua scripts is one the app accepts.
     refused = [run for run in results["runs"] if run["concurrency"] == 1 and run["statuses"]]
     assert refused == []
+    # A run that got no answer at all left its app stuck, and the harness saw it (and served it again).
+    silent = [run for run in results["runs"] if not run["requests"] and not run["stuck"]]
+    assert silent == []
     assert results["latency_proxy"], "the latency pass did not go through the proxy"
     assert "| target | measured | met |" in (tmp_path / "results.md").read_text()
     assert (tmp_path / "results.png").stat().st_size > 10_000
