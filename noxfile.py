@@ -31,7 +31,7 @@ def variants(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Load benchmark of every db_driver beside a ceiling and an anti-pattern (minutes; not run by CI).
+    """Load benchmark of every db_driver beside reference apps (about half an hour; not run by CI).
 
     `uv run nox -s bench` writes bench/results/; `uv run nox -s bench -- --quick` is a smoke run.
     """

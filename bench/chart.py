@@ -3,7 +3,8 @@
 from pathlib import Path
 from typing import Any
 
-from .report import SCENARIO_TITLES, find
+from .rows import find
+from .wrk import SCENARIO_TITLES
 
 STYLES = {"ceiling": ("black", "--"), "fastapi-asyncpg": ("grey", "--"), "antipattern": ("tab:red", ":")}
 
@@ -18,7 +19,12 @@ def draw(doc: dict[str, Any], path: Path) -> None:
     scenarios, latencies, concurrencies = plan["scenarios"], plan["latencies_ms"], plan["concurrencies"]
     names = [target["name"] for target in doc["targets"]]
     palette = iter(["tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:olive"])
-    styles = {name: STYLES.get(name) or (next(palette), "-") for name in names}
+    plain_of = {target["name"]: target.get("plain_of") for target in doc["targets"]}
+    styles = {name: STYLES.get(name) or (next(palette), "-") for name in names if not plain_of[name]}
+    for name in names:  # a plain counterpart: its layer's colour, dash-dotted
+        if plain_of[name]:
+            layer = styles.get(plain_of[name])
+            styles[name] = (layer[0] if layer else next(palette), "-.")
     figure, axes = plt.subplots(
         2 * len(latencies),
         len(scenarios),
@@ -37,8 +43,9 @@ def draw(doc: dict[str, Any], path: Path) -> None:
                 color, line = styles[name]
                 rps = [run["rps"] if run else float("nan") for run in runs]
                 p99 = [run["p99_ms"] if run and run["requests"] else float("nan") for run in runs]
-                rate.plot(positions, rps, line, marker="o", color=color, label=name)
-                tail.plot(positions, p99, line, marker="o", color=color, label=name)
+                marker = "x" if plain_of[name] else "o"  # told apart even where a line has one point
+                rate.plot(positions, rps, line, marker=marker, color=color, label=name)
+                tail.plot(positions, p99, line, marker=marker, color=color, label=name)
             rate.set_title(f"{SCENARIO_TITLES[scenario]}, {added}", fontsize=9)
             rate.set_ylabel("req/s")
             rate.set_ylim(bottom=0)

@@ -32,7 +32,9 @@ class Plan:
 FULL = Plan(
     mode="full",
     scenarios=SCENARIOS,
-    concurrencies=(1, 16, 64, 256),
+    # c=8: where issue 14 compares sync-threadpool with plain-sync, below where plain-sync stalls
+    # (transfers from about c=14, every route past 40)
+    concurrencies=(1, 8, 16, 64, 256),
     seconds=1,
     warmup_seconds=1,
     latencies_ms=(0.0, 1.0),

@@ -3,26 +3,17 @@ targets, read from the figures and reported (never asserted)."""
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import database, wrk
+from .checks import checks
+from .goals import ISSUES
+from .rows import Row, answered, describe_errors, find
+from .wrk import SCENARIO_TITLES
 
 CEILING, ANTIPATTERN = "ceiling", "antipattern"
-SCENARIO_TITLES = {
-    "read": "one-row read",
-    "page": "page of 50",
-    "write": "write (create item)",
-    "transfer": "transfer",
-}
-# From issue 6, as shares of the ceiling, one-row read and page of 50 at c=64, no added latency.
-SHARE_TARGETS = {"asyncpg": 0.25, "tortoise": 0.40}
-P99_TARGET_MS = 200.0
-ANTIPATTERN_FACTOR = 3.0
-TARGET_CONCURRENCY, STRESS_CONCURRENCY = 64, 256
-
-Row = dict[str, Any]
+SUMMARY_CONCURRENCY = 64  # the issues' targets are read there
 
 
 def progress_line(row: Row) -> str:
@@ -30,20 +21,8 @@ def progress_line(row: Row) -> str:
     return (
         f"bench: {row['target']:<16} +{row['latency_ms']:g}ms {row['scenario']:<8} c={row['concurrency']:<4}"
         f" {row['rps']:>7.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
-        f"  errors {errors}"
+        f"  errors {errors}{'  stuck' if row.get('stuck') else ''}"
     )
-
-
-def find(rows: Sequence[Row], target: str, latency: float, scenario: str, concurrency: int) -> Row | None:
-    for row in rows:
-        if (row["target"], row["latency_ms"], row["scenario"], row["concurrency"]) == (
-            target,
-            latency,
-            scenario,
-            concurrency,
-        ):
-            return row
-    return None
 
 
 def add_ratios(rows: Sequence[Row]) -> None:
@@ -53,62 +32,6 @@ def add_ratios(rows: Sequence[Row]) -> None:
             row[key] = round(row["rps"] / base["rps"], 3) if base and base["rps"] else None
 
 
-@dataclass
-class Check:
-    target: str
-    measured: str
-    met: bool | None  # None: not measured in this run
-
-
-def checks(rows: Sequence[Row], variants: Sequence[str]) -> list[Check]:
-    found: list[Check] = []
-    for variant in variants:
-        share = SHARE_TARGETS.get(variant)
-        if share is not None:
-            for scenario in ("read", "page"):
-                row = find(rows, variant, 0.0, scenario, TARGET_CONCURRENCY)
-                goal = (
-                    f"{variant}: {SCENARIO_TITLES[scenario]} at c={TARGET_CONCURRENCY} >= {share:.0%} of the "
-                    f"ceiling, p99 < {P99_TARGET_MS:.0f} ms"
-                )
-                if row is None or row.get("of_ceiling") is None:
-                    found.append(Check(goal, "not measured", None))
-                else:
-                    met = row["of_ceiling"] >= share and row["p99_ms"] < P99_TARGET_MS
-                    found.append(Check(goal, f"{row['of_ceiling']:.0%}, p99 {row['p99_ms']:.0f} ms", met))
-        stressed = [
-            row for row in rows if row["target"] == variant and row["concurrency"] == STRESS_CONCURRENCY
-        ]
-        goal = f"{variant}: no errors and no timeouts at c={STRESS_CONCURRENCY}"
-        if not stressed:
-            found.append(Check(goal, "not measured", None))
-        else:
-            bad = [row for row in stressed if sum(row["errors"].values())]
-            described = ", ".join(
-                f"{row['scenario']} +{row['latency_ms']:g}ms: {describe_errors(row)}" for row in bad
-            )
-            found.append(Check(goal, described or f"none in {len(stressed)} runs", not bad))
-        slow = [row for row in rows if row["target"] == variant and row["latency_ms"] > 0]
-        slow = [row for row in slow if row["concurrency"] == TARGET_CONCURRENCY and row.get("vs_antipattern")]
-        goal = (
-            f"{variant}: >= {ANTIPATTERN_FACTOR:g}x the anti-pattern with 1 ms added, c={TARGET_CONCURRENCY}"
-        )
-        if not slow:
-            found.append(Check(goal, "not measured", None))
-        else:
-            measured = ", ".join(f"{row['scenario']} {row['vs_antipattern']:.1f}x" for row in slow)
-            found.append(
-                Check(goal, measured, all(row["vs_antipattern"] >= ANTIPATTERN_FACTOR for row in slow))
-            )
-    return found
-
-
-def describe_errors(row: Row) -> str:
-    parts = [f"{count} {kind}" for kind, count in row["errors"].items() if count and kind != "status"]
-    parts += [f"{count}x{status}" for status, count in sorted(row["statuses"].items())]
-    return " ".join(parts) or "0"
-
-
 def document(
     plan: Any,
     about: dict[str, Any],
@@ -116,6 +39,7 @@ def document(
     rows: list[Row],
     proxies: list[Row],
     elapsed: float,
+    stuck_warmups: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     add_ratios(rows)
     variants = [target.name for target in targets if target.kind == "variant"]
@@ -137,10 +61,17 @@ def document(
             "seed": {"items": database.ITEMS, "accounts": database.ACCOUNTS, "transfers": database.TRANSFERS},
         },
         "targets": [
-            {"name": target.name, "kind": target.kind, "label": target.label, "versions": target.versions}
+            {
+                "name": target.name,
+                "kind": target.kind,
+                "label": target.label,
+                "versions": target.versions,
+                "plain_of": target.plain_of,
+            }
             for target in targets
         ],
         "latency_proxy": proxies,
+        "stuck_warmups": list(stuck_warmups),
         "checks": [vars(check) for check in checks(rows, variants)],
         "runs": rows,
     }
@@ -181,8 +112,9 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
         " the same cell; *errors* counts non-2xx answers and socket errors, *timeouts* requests slower"
         f" than {plan['wrk']['timeout_s']} s (wrk sees one only in a run longer than that);"
         " *app CPU ms/req* is the served process's CPU time over its requests"
-        " (steadier than req/s on a shared machine). Machine busy with other work before each target"
-        f" (% of all cores): {busy}.",
+        " (steadier than req/s on a shared machine); *stuck*: after the run the app, idle, did not"
+        " answer a read within a few seconds, so it was killed and started again before its next run."
+        f" Machine busy with other work before each target (% of all cores): {busy}.",
         "",
         "| name | what it is | versions |",
         "|---|---|---|",
@@ -197,8 +129,14 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
             "Added latency: a userspace TCP proxy holds each chunk the app sends to PostgreSQL;"
             f" measured idle, it added {added[0]:.2f}-{added[-1]:.2f} ms to a round trip.",
         ]
-    lines += ["", "## Targets (issue 6), read from this run", "", *targets_table(doc)]
+    if doc.get("stuck_warmups"):
+        warmups = doc["stuck_warmups"]
+        stuck = ", ".join(f"{w['target']} ({w['scenario']}, +{w['latency_ms']:g}ms)" for w in warmups)
+        lines += ["", f"Left stuck by a warm-up at c=16, and started again before the first run: {stuck}."]
+    lines += ["", *targets_sections(doc, "##")]
     lines += ["", *summary(doc, names)]
+    for concurrency in plan["concurrencies"]:
+        lines += plain_tables(doc, concurrency, "##")
     if chart_name:
         lines += ["", f"![req/s and p99 by concurrency]({chart_name})"]
     lines += ["", "## Every figure", ""]
@@ -222,7 +160,7 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
                     cells += [
                         f"{row['p50_ms']:.1f}",
                         f"{row['p99_ms']:.1f}",
-                        errors,
+                        f"{errors}, stuck" if row.get("stuck") else errors,
                         row["errors"]["timeout"],
                     ]
                     cells.append(cpu(row["app_cpu_ms_per_request"]))
@@ -231,12 +169,80 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
     return "\n".join(lines)
 
 
-def targets_table(doc: dict[str, Any]) -> list[str]:
-    lines = ["| target | measured | met |", "|---|---|---|"]
-    for check in doc["checks"]:
-        met = {True: "yes", False: "**no**", None: "-"}[check["met"]]
-        lines.append(f"| {check['target']} | {check['measured']} | {met} |")
+def targets_sections(doc: dict[str, Any], level: str) -> list[str]:
+    """A table per issue, newest first: each target, what this run measured, met or not."""
+    lines = []
+    for issue, about in ISSUES.items():
+        found = [check for check in doc["checks"] if check["issue"] == issue]
+        lines += [
+            f"{level} Targets from issue {issue}: {about}",
+            "",
+            "| target | measured | met |",
+            "|---|---|---|",
+        ]
+        for check in found:
+            met = {True: "yes", False: "**no**", None: "-"}[check["met"]]
+            lines.append(f"| {check['target']} | {check['measured']} | {met} |")
+        lines.append("")
+    lines.append(
+        "Ratios: the layer's figure over the other target's in the same cell. No added latency unless said."
+    )
     return lines
+
+
+PLAIN_FIGURES = {"rps": "req/s", "p99_ms": "p99", "app_cpu_ms_per_request": "app CPU/req"}
+
+
+def plain_tables(doc: dict[str, Any], concurrency: int, level: str) -> list[str]:
+    """Each layer's req/s, p99 and app CPU per request over its plain counterpart's, per scenario."""
+    plan = doc["plan"]
+    pairs = [(target["plain_of"], target["name"]) for target in doc["targets"] if target.get("plain_of")]
+    names = {target["name"] for target in doc["targets"]}
+    pairs = [(layer, plain) for layer, plain in pairs if layer in names]
+    if not pairs:
+        return []
+    lines = [
+        "",
+        f"{level} At c={concurrency}: each layer over its plain counterpart (req/s above 1x and p99, CPU"
+        " below 1x favour the layer)",
+        "",
+    ]
+    for latency in plan["latencies_ms"]:
+        title = "no added latency" if not latency else f"+{latency:g} ms per database round trip"
+        lines += [
+            f"**{title}**",
+            "",
+            "| layer / plain | figure | " + " | ".join(SCENARIO_TITLES[s] for s in plan["scenarios"]) + " |",
+            "|---|---|" + "--:|" * len(plan["scenarios"]),
+        ]
+        for layer, plain in pairs:
+            for index, (figure, title) in enumerate(PLAIN_FIGURES.items()):
+                cells = [
+                    plain_ratio(doc["runs"], figure, layer, plain, latency, scenario, concurrency)
+                    for scenario in plan["scenarios"]
+                ]
+                first = f"{layer} / {plain}" if index == 0 else ""
+                lines.append(f"| {first} | {title} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def plain_ratio(
+    rows: Sequence[Row], figure: str, layer: str, plain: str, latency: float, scenario: str, concurrency: int
+) -> str:
+    row = find(rows, layer, latency, scenario, concurrency)
+    base = find(rows, plain, latency, scenario, concurrency)
+    if row is None or base is None:
+        return ""
+    if not answered(row) or not answered(base):  # no ratio; said once, in the req/s line
+        silent = [name for name, each in ((layer, row), (plain, base)) if not answered(each)]
+        return f"{' and '.join(silent)} answered nothing" if figure == "rps" else "-"
+    stuck = " ".join(f"({name} stuck)" for name, each in ((layer, row), (plain, base)) if each["stuck"])
+    if figure == "p99_ms" and base["stuck"]:  # its p99 leaves out every request it never answered
+        return stuck
+    if not base[figure]:
+        return ""
+    return f"{row[figure] / base[figure]:.2f}x {stuck}".strip()
 
 
 README_START = "<!-- bench:start: written by `nox -s bench` (bench/report.py); do not edit by hand -->"
@@ -244,7 +250,8 @@ README_END = "<!-- bench:end -->"
 
 
 def readme_block(doc: dict[str, Any], results: str) -> str:
-    """The README's view of a full run: where it ran, the c=64 summary, the chart, the targets."""
+    """The README's view of a full run: where it ran, the c=64 summary, the chart, each layer over its
+    plain counterpart at c=64, the targets."""
     about = doc["machine"]
     busy = about.get("background_busy_pct", {})
     lines = [
@@ -261,10 +268,9 @@ def readme_block(doc: dict[str, Any], results: str) -> str:
         "",
         *summary(doc, [target["name"] for target in doc["targets"]], level="####"),
         f"![req/s and p99 against concurrency]({results}/results.png)",
+        *plain_tables(doc, summary_concurrency(doc), "####"),
         "",
-        "#### Targets from issue 6",
-        "",
-        *targets_table(doc),
+        *targets_sections(doc, "####"),
         "",
         f"Every figure (p50, errors, timeouts, app CPU per request, c=1 to 256): [{results}/results.md]"
         f"({results}/results.md), and [{results}/results.json]({results}/results.json).",
@@ -286,9 +292,7 @@ def update_readme(readme: Path, doc: dict[str, Any], results: str) -> bool:
 def summary(doc: dict[str, Any], names: Sequence[str], level: str = "##") -> list[str]:
     """req/s (share of the ceiling) and p99 at one concurrency, a table per added latency."""
     plan = doc["plan"]
-    concurrency = (
-        TARGET_CONCURRENCY if TARGET_CONCURRENCY in plan["concurrencies"] else plan["concurrencies"][-1]
-    )
+    concurrency = summary_concurrency(doc)
     lines = [f"{level} At c={concurrency}: req/s (share of the ceiling), p99", ""]
     for latency in plan["latencies_ms"]:
         title = "no added latency" if not latency else f"+{latency:g} ms per database round trip"
@@ -305,15 +309,26 @@ def summary(doc: dict[str, Any], names: Sequence[str], level: str = "##") -> lis
                 if row is None:
                     cells.append("")
                     continue
-                ratio = (
-                    f" ({share(row['of_ceiling'])})"
-                    if row["of_ceiling"] is not None and name != CEILING
-                    else ""
-                )
-                cells.append(f"{number(row['rps'])}{ratio}, {row['p99_ms']:.0f} ms")
+                cells.append(summary_cell(row))
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
     return lines
+
+
+def summary_concurrency(doc: dict[str, Any]) -> int:
+    concurrencies = doc["plan"]["concurrencies"]
+    return SUMMARY_CONCURRENCY if SUMMARY_CONCURRENCY in concurrencies else concurrencies[-1]
+
+
+def summary_cell(row: Row) -> str:
+    """req/s (share of the ceiling), p99, and what went wrong if anything did."""
+    if not answered(row):
+        return describe_errors(row)
+    ratio = (
+        f" ({share(row['of_ceiling'])})" if row["of_ceiling"] is not None and row["target"] != CEILING else ""
+    )
+    trouble = describe_errors(row)
+    return f"{number(row['rps'])}{ratio}, {row['p99_ms']:.0f} ms" + ("" if trouble == "0" else f", {trouble}")
 
 
 def write(doc: dict[str, Any], out: Path, profiles: dict[str, str]) -> list[Path]:

@@ -10,21 +10,21 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import bake, database, load, machine, proxy, pyspy, references, report, server, wrk
+from . import bake, database, groups, load, machine, proxy, pyspy, references, report, server, stall, wrk
 from .drivers import TEMPLATE, drivers
 from .errors import BenchError
+from .live import Live
 from .plan import FULL, QUICK, Plan
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROFILED_CONCURRENCY = 64
 BUSY_WARNING_PCT = 15.0
 POOL_CAPACITY = 15  # connections one served target may hold: the template's pool_size 10 + max_overflow 5
-CONNECTION_HEADROOM = 10
 
 
 @dataclass
@@ -44,6 +44,8 @@ class Target:
     app_dir: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    connections: int = POOL_CAPACITY
+    plain_of: str | None = None  # for a plain reference: the variant it is the counterpart of
 
 
 def log(message: str) -> None:
@@ -85,9 +87,10 @@ def prepare_variant(driver: str, work: Path, db_server: str, cleanup: ExitStack)
     )
 
 
-def prepare_references(plan: Plan, work: Path, first: Target) -> list[Target]:
-    python = references.environment(work, pins=first.versions)
+def prepare_references(plan: Plan, work: Path, variants: list[Target]) -> list[Target]:
+    python = references.environment(work, references.pinned_versions([v.versions for v in variants]))
     versions = bake.versions(python, work)
+    first = variants[0]
     return [
         Target(
             name=reference.name,
@@ -102,6 +105,8 @@ def prepare_references(plan: Plan, work: Path, first: Target) -> list[Target]:
             seeded=first.seeded,
             app_dir=references.FOLDER,
             versions=versions,
+            connections=reference.connections,
+            plain_of=reference.plain_of,
         )
         for reference in plan.references
     ]
@@ -122,16 +127,6 @@ def database_for(
             yield proxied, {"proxy_delay_ms": latency.delay_ms, "added_round_trip_ms": latency.added_ms}
 
 
-@dataclass
-class Live:
-    """A target being served during one pass."""
-
-    target: Target
-    pid: int
-    base: str
-    params: dict[str, object]
-
-
 def measure_group(group: list[Target], plan: Plan, context: "Context", rows: list[dict[str, Any]]) -> None:
     """Serve every target of the group at once and take turns cell by cell, so that whatever else the
     machine is doing weighs on all of them alike: the shares of the ceiling compare like with like."""
@@ -142,19 +137,8 @@ def measure_group(group: list[Target], plan: Plan, context: "Context", rows: lis
             log(f"bench: warning: other work keeps {busy:.0f}% of the machine busy ({label}): noisy figures")
         with ExitStack() as stack:
             live = [stack.enter_context(serve(target, latency_ms, context)) for target in group]
-            for each in live:  # warm-up: caches, prepared statements, pool connections
-                for scenario in plan.scenarios:
-                    tag = {"run": uuid.uuid4().hex[:10], "seed": 1}
-                    wrk.run(
-                        context.wrk,
-                        each.base,
-                        scenario,
-                        16,
-                        plan.warmup_seconds,
-                        each.params | tag,
-                        context.work,
-                    )
-            pids = [each.pid for each in live]
+            for each in live:
+                warm_up(each, plan, context, latency_ms)
             for scenario in plan.scenarios:
                 for connections in plan.concurrencies:
                     rounds: dict[str, list[dict[str, Any]]] = {each.target.name: [] for each in live}
@@ -162,6 +146,11 @@ def measure_group(group: list[Target], plan: Plan, context: "Context", rows: lis
                         for each in (
                             live[turn % len(live) :] + live[: turn % len(live)]
                         ):  # no one always first
+                            if any(row["stuck"] for row in rounds[each.target.name]):
+                                continue  # another round of the cell would only leave it stuck again
+                            if not each.running:  # killed after a run that left it stuck; started
+                                each.start()  # cold, as a warm-up at c=16 could leave it stuck again
+                            pids = [other.pid for other in live if other.running]
                             row = measure_once(each, plan, context, pids, scenario, connections, latency_ms)
                             rounds[each.target.name].append(row)
                     for each in live:
@@ -170,8 +159,22 @@ def measure_group(group: list[Target], plan: Plan, context: "Context", rows: lis
                         log(report.progress_line(row))
 
 
+def warm_up(live: Live[Target], plan: Plan, context: "Context", latency_ms: float) -> None:
+    """Each scenario once at c=16: caches, prepared statements, pool connections. A warm-up can leave
+    an app stuck too (plain-sync's transfers at c=16): it is started again, and the report says so."""
+    for scenario in plan.scenarios:
+        tag = {"run": uuid.uuid4().hex[:10], "seed": 1}
+        wrk.run(context.wrk, live.base, scenario, 16, plan.warmup_seconds, live.params | tag, context.work)
+        if stall.stuck(live.pid, live.probe_url):
+            name = live.target.name
+            log(f"bench: {name} +{latency_ms:g}ms: its warm-up ({scenario}, c=16) left it stuck: killed")
+            context.stuck_warmups.append({"target": name, "latency_ms": latency_ms, "scenario": scenario})
+            live.kill()
+            live.start()
+
+
 @contextmanager
-def serve(target: Target, latency_ms: float, context: "Context") -> Iterator[Live]:
+def serve(target: Target, latency_ms: float, context: "Context") -> Iterator[Live[Target]]:
     """The target served by uvicorn on a fresh copy of its database, directly or through the proxy."""
     with database_for(context, target, latency_ms) as (url, latency):
         if latency:
@@ -180,19 +183,28 @@ def serve(target: Target, latency_ms: float, context: "Context") -> Iterator[Liv
         base = f"http://127.0.0.1:{port}"
         command = server.uvicorn_command(target.python, target.app, port, target.factory, target.app_dir)
         env = bake.clean_env(DATABASE_URL=url, **target.env)
-        log_file = context.work / f"uvicorn-{target.name}-{latency_ms:g}ms.log"
-        with server.serving(command, target.cwd, env, base + target.ready_path, log_file) as pid:
-            params: dict[str, object] = {
-                "item_low": target.seeded.item_ids[0],
-                "item_high": target.seeded.item_ids[1],
-                "account_low": target.seeded.account_ids[0],
-                "account_high": target.seeded.account_ids[1],
-            }
-            yield Live(target, pid, base, params)
+
+        def launch(starts: int) -> AbstractContextManager[int]:
+            again = f"-restart{starts}" if starts else ""
+            log_file = context.work / f"uvicorn-{target.name}-{latency_ms:g}ms{again}.log"
+            return server.serving(command, target.cwd, env, base + target.ready_path, log_file)
+
+        params: dict[str, object] = {
+            "item_low": target.seeded.item_ids[0],
+            "item_high": target.seeded.item_ids[1],
+            "account_low": target.seeded.account_ids[0],
+            "account_high": target.seeded.account_ids[1],
+        }
+        live = Live(target, base, params, launch)
+        live.start()
+        try:
+            yield live
+        finally:
+            live.stop()
 
 
 def measure_once(
-    live: Live,
+    live: Live[Target],
     plan: Plan,
     context: "Context",
     pids: list[int],
@@ -200,7 +212,8 @@ def measure_once(
     connections: int,
     latency_ms: float,
 ) -> dict[str, Any]:
-    """One wrk run, with the app's CPU time over it (and py-spy's samples if asked)."""
+    """One wrk run, with the app's CPU time over it (and py-spy's samples if asked); an app the run
+    left stuck is killed, to be started again before its next run."""
     target, pid = live.target, live.pid
     time.sleep(plan.pause_seconds)  # let the last run's sockets close
     drained = load.wait_idle(pids)  # and every app finish what the last run left it
@@ -216,6 +229,10 @@ def measure_once(
         sampler.wait(timeout=60)
         title = f"{target.name}, {scenario}, c={connections}, no added latency"
         context.profiles[f"{target.name}-{scenario}-c{connections}"] = pyspy.summarise(raw, title)
+    stuck = stall.stuck(pid, live.probe_url)
+    if stuck:
+        log(f"bench: {target.name} +{latency_ms:g}ms {scenario} c={connections} left it stuck: killed")
+        live.kill()
     return {
         "target": target.name,
         "kind": target.kind,
@@ -229,6 +246,9 @@ def measure_once(
         "app_cpu_share": round(cpu / figures.seconds, 3) if figures.seconds else None,
         "profiled": profiled,
         "drained_s": drained,
+        # After the run the app, idle, gave no answer within stall.PROBE_S: it was killed and started
+        # again; its requests of this run that never ended are in no figure.
+        "stuck": stuck,
     }
 
 
@@ -243,18 +263,15 @@ def best_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
             statuses[status] = statuses.get(status, 0) + count
     best["statuses"] = statuses
     best["rounds"] = [{"rps": row["rps"], "p99_ms": row["p99_ms"]} for row in rounds]
+    best["stuck"] = any(row["stuck"] for row in rounds)
     return best
 
 
-def groups(targets: list[Target], db_server: str) -> list[list[Target]]:
-    """All targets at once if the server has the connections for every pool (plus headroom); else one
-    at a time, as a fallback that compares targets measured minutes apart."""
-    free = database.free_connections(db_server)
-    needed = POOL_CAPACITY * len(targets) + CONNECTION_HEADROOM
-    if needed <= free:
-        return [targets]
-    log(f"bench: warning: {free} free database connections, {needed} to serve all at once: one at a time")
-    return [[target] for target in targets]
+def serve_together(targets: list[Target], db_server: str) -> list[list[Target]]:
+    found = groups.together(targets, database.free_connections(db_server))
+    if len(found) > 1:
+        log(f"bench: not enough free database connections to serve all at once: {len(found)} groups")
+    return found
 
 
 @dataclass
@@ -269,6 +286,7 @@ class Context:
     profiles: dict[str, str] = field(default_factory=dict)
     proxy_delays: dict[float, float] = field(default_factory=dict)  # calibrated once, reused
     background_busy_pct: dict[str, float] = field(default_factory=dict)
+    stuck_warmups: list[dict[str, object]] = field(default_factory=list)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -279,6 +297,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="where results go (default bench/results/, or its quick/)")
     parser.add_argument("--only", help="comma-separated variant or reference names to run (default: all)")
     parser.add_argument("--seconds", type=int, help="override each measured run's duration")
+    parser.add_argument(
+        "--concurrencies", type=connection_counts, help="comma-separated connection counts (e.g. 8,64)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (baked projects, logs)")
     parser.add_argument(
         "--profile",
@@ -288,11 +309,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def connection_counts(text: str) -> tuple[int, ...]:
+    counts = tuple(int(part) for part in text.split(","))
+    if min(counts) < 1:
+        raise ValueError(text)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     plan = QUICK if args.quick else FULL
     if args.seconds:
         plan = replace(plan, seconds=max(1, args.seconds))
+    if args.concurrencies:
+        plan = replace(plan, concurrencies=args.concurrencies)
     out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     only = set(args.only.split(",")) if args.only else None
     started = time.monotonic()
@@ -326,17 +356,18 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
     log(f"bench: {plan.mode} run: variants {', '.join(variants)}; references {names}")
     with database.postgres_server() as db_server, ExitStack() as cleanup:
         targets = [prepare_variant(driver, work, db_server, cleanup) for driver in variants]
-        targets = [*prepare_references(plan, work, targets[0]), *targets]
+        targets = [*prepare_references(plan, work, targets), *targets]
         context = Context(db_server, wrk_path, work, profile)
         rows: list[dict[str, object]] = []
-        for group in groups(targets, db_server):
+        for group in serve_together(targets, db_server):
             measure_group(group, plan, context, rows)
         about = machine.describe(database.server_version(db_server), wrk.version(wrk_path))
         about["background_busy_pct"] = context.background_busy_pct
     elapsed = time.monotonic() - started
-    document = report.document(plan, about, targets, rows, context.proxies, elapsed)
+    document = report.document(plan, about, targets, rows, context.proxies, elapsed, context.stuck_warmups)
     paths = report.write(document, out, context.profiles)
-    if plan.mode == "full" and out.resolve() == RESULTS and only is None:
+    whole = only is None and plan.concurrencies == FULL.concurrencies  # the README shows whole runs only
+    if plan.mode == "full" and out.resolve() == RESULTS and whole:
         results = RESULTS.relative_to(TEMPLATE).as_posix()
         if report.update_readme(TEMPLATE / "README.md", document, results):
             paths.append(TEMPLATE / "README.md")

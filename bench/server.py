@@ -46,6 +46,17 @@ def answers(url: str) -> bool:
         return False
 
 
+def responds(url: str, timeout: float) -> bool:
+    """Whether any answer, an error status too, comes within `timeout` seconds."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):  # noqa: S310 (our own loopback server)
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, urllib.error.URLError):
+        return False
+
+
 @contextmanager
 def serving(
     command: list[str], cwd: Path, env: dict[str, str], ready_url: str, log: Path, wait_s: float = 60

@@ -12,6 +12,12 @@ from .errors import BenchError
 
 LUA = Path(__file__).resolve().parent / "lua"
 SCENARIOS = ("read", "page", "write", "transfer")
+SCENARIO_TITLES = {
+    "read": "one-row read",
+    "page": "page of 50",
+    "write": "write (create item)",
+    "transfer": "transfer",
+}
 TIMEOUT_S = 2  # wrk's default: a request slower than this counts as a timeout, not as a latency
 MARKER = "BENCH_RESULT "
 
