@@ -11,10 +11,10 @@ from tortoise.context import TortoiseContext, _current_context
 from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
+from .client import PoolBusy
 from .errors import Failure, failure_for_sqlstate
-from .orm import CONNECTION, tortoise_config
-from .pool import PoolExhausted
 from .settings import Settings
+from .tortoise_config import CONNECTION, tortoise_config
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -101,7 +101,7 @@ SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db, scope="function")]
 # OSError covers refused connections and connect timeouts; asyncpg's own errors pass through
 # Tortoise untranslated except integrity, syntax and data errors.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (
-    PoolExhausted,
+    PoolBusy,
     BaseORMException,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
@@ -121,7 +121,7 @@ def sqlstate(error: BaseException) -> str | None:
 
 
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
-    if isinstance(error, PoolExhausted):
+    if isinstance(error, PoolBusy):
         return Failure.BUSY, None
     if isinstance(error, OSError | DBConnectionError):  # refused, unreachable, connect timeout
         return Failure.UNAVAILABLE, None

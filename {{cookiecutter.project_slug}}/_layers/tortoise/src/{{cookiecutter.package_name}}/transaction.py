@@ -6,7 +6,7 @@ Tortoise's own pooled transaction (TransactionContextPooled) has three gaps this
 - a BEGIN on a connection the server has just dropped fails the request, though nothing has run yet;
 - a ROLLBACK on a dead connection raises InterfaceError, which replaces the error that caused it (or
   the cancellation) and reaches the client as a 500; so does a statement on a connection asyncpg
-  already knows is closed or broken (see reconnect.py).
+  already knows is closed or broken (see lost_connections.py).
 """
 
 import logging
@@ -18,7 +18,7 @@ from tortoise.backends.base.client import TransactionContext
 from tortoise.connection import ConnectionToken, get_connections
 from tortoise.exceptions import TransactionManagementError
 
-from .reconnect import ConnectionLost, broke_connection, is_closed, is_lost
+from .lost_connections import ConnectionLost, broke_connection, is_closed, is_lost
 
 logger = logging.getLogger(__name__)
 

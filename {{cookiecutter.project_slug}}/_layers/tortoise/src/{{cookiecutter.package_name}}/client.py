@@ -1,8 +1,8 @@
 """Tortoise's asyncpg client, made to fail fast and recover: bounded waits for the pool and for
 opening it, safe transactions, and reads retried on a new connection when the server dropped theirs.
 
-Named as the engine in orm.py: Tortoise imports this module and builds `client_class` from the
-connection's credentials.
+Named as the engine in tortoise_config.py: Tortoise imports this module and builds `client_class`
+from the connection's credentials.
 """
 
 import asyncio
@@ -14,14 +14,14 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContext
 from tortoise.exceptions import DBConnectionError
 
-from .reconnect import LOST, ConnectionLost, is_read
+from .lost_connections import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
 
 logger = logging.getLogger(__name__)
 
 
-class PoolExhausted(Exception):
-    """No connection came free within DB_POOL_TIMEOUT."""
+class PoolBusy(Exception):
+    """No connection came free within DB_POOL_TIMEOUT: 503 `database_busy`."""
 
 
 class DatabaseUnreachable(DBConnectionError):
@@ -46,7 +46,7 @@ class BoundedPool:
             # connecting, so the database is the problem, not busy connections.
             if self._pool.get_size() == 0:
                 raise DatabaseUnreachable(f"no connection opened within {self._timeout}s") from None
-            raise PoolExhausted(f"no free connection within {self._timeout}s") from None
+            raise PoolBusy(f"no free connection within {self._timeout}s") from None
 
     def __getattr__(self, name: str) -> Any:  # release, close, terminate, get_size, ...
         return getattr(self._pool, name)
