@@ -2,15 +2,15 @@
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 from fastapi import Depends, Request
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.context import TortoiseContext, _current_context
-from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
+from . import tortoise_internals as internals
 from .client import PoolBusy
 from .errors import Failure, failure_for_sqlstate
 from .settings import Settings
@@ -20,20 +20,6 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 MIGRATE_COMMAND = ("tortoise", "migrate")
-
-
-@contextmanager
-def current(context: TortoiseContext) -> Iterator[None]:
-    """Make `context` the one models and in_transaction() use in this task until the block ends.
-
-    `with context:` would do the same but keeps a single token on the context object, which
-    concurrent requests would overwrite; this keeps each activation's token on its own frame.
-    """
-    token = _current_context.set(context)
-    try:
-        yield
-    finally:
-        _current_context.reset(token)
 
 
 class Database:
@@ -49,15 +35,14 @@ class Database:
     def session(self) -> Iterator[BaseDBAsyncClient]:
         """This app's context for the block, and its current connection: the pool, or the
         transaction in progress in this task (in_transaction() inside it nests as a savepoint)."""
-        with current(self.context):
+        with internals.current(self.context):
             yield self.context.connections.get(CONNECTION)
 
     async def ping(self) -> None:
         await self.client.execute_query("SELECT 1")
 
     def pool_status(self) -> dict[str, int]:
-        # Tortoise opens the asyncpg pool on first use and does not expose it publicly.
-        pool: Any = getattr(self.client, "_pool", None)
+        pool = internals.pool(self.client)  # None until the first query opens it
         if pool is None:
             return {"size": 0, "checked_out": 0, "overflow": 0}
         size: int = pool.get_size()
@@ -74,10 +59,10 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     query, so the app starts (and answers 503) while the database is down."""
     context = TortoiseContext()
     # A context of our own, current while RegisterTortoise initialises it, so a second app in the
-    # process (tests) gets its own pool instead of re-initialising the first one's; no global
-    # fallback, because requests activate it themselves through get_db.
-    with current(context):
-        async with RegisterTortoise(config=tortoise_config(settings), _enable_global_fallback=False):
+    # process (tests) gets its own pool instead of re-initialising the first one's; requests
+    # activate it themselves through get_db.
+    with internals.current(context):
+        async with internals.register(tortoise_config(settings)):
             yield Database(context, settings)
 
 
