@@ -121,5 +121,6 @@ def trace_statements(database: Database, tracer_provider: "TracerProvider") -> C
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
-    instrumentor.instrument(tracer_provider=tracer_provider, skip_dep_check=True)
+    # No skip_dep_check: the asyncpg versions it declares include ours (test_tracing_dependencies.py).
+    instrumentor.instrument(tracer_provider=tracer_provider)
     return lambda: instrumentor.uninstrument()
