@@ -11,14 +11,14 @@ from httpx import AsyncClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from {{ cookiecutter.package_name }}.client import BoundedClient
 from {{ cookiecutter.package_name }}.db import Database
-from {{ cookiecutter.package_name }}.orm import CONNECTION
-from {{ cookiecutter.package_name }}.pool import BoundedClient
+from {{ cookiecutter.package_name }}.tortoise_config import CONNECTION
 
 from .clients import app_client
-from .direct import create_database, drop_database, recreate_database, rows, standalone
 from .postgres import database_name, with_database
 from .protocols import CountQueries, Sql
+from .standalone_clients import create_database, drop_database, recreate_database, rows, standalone
 from .tortoise_cli import TortoiseMigrator, tortoise
 
 pytest_plugins = ["tests.guards", "tests.hangs", "tests.declared", "tests.live"]

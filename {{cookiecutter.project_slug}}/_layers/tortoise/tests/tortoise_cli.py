@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .direct import tables
+from .standalone_clients import tables
 
 PROJECT = Path(__file__).resolve().parents[1]
 TORTOISE = Path(sys.executable).with_name("tortoise")  # the console script of this environment

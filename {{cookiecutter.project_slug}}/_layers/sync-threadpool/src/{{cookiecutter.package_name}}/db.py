@@ -145,6 +145,7 @@ def trace_statements(database: Database, tracer_provider: "TracerProvider") -> C
 
     instrumentor = SQLAlchemyInstrumentor()
     # skip_dep_check: the package declares SQLAlchemy < 2.1, yet the engine events it listens to are
-    # unchanged in 2.1 (the suite's tracing test proves the spans are there).
+    # unchanged in 2.1 (test_tracing.py finds the spans; test_tracing_dependencies.py says when this
+    # override can go).
     instrumentor.instrument(engine=database.engine, tracer_provider=tracer_provider, skip_dep_check=True)
     return lambda: instrumentor.uninstrument()

@@ -2,36 +2,22 @@
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 from fastapi import Depends, Request
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.context import TortoiseContext, _current_context
-from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
+from . import tortoise_internals as internals
+from .client import PoolBusy
 from .core.errors import Failure, failure_for_sqlstate
 from .core.settings import Settings
-from .orm import CONNECTION, tortoise_config
-from .pool import PoolExhausted
+from .tortoise_config import CONNECTION, tortoise_config
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
-
-
-@contextmanager
-def current(context: TortoiseContext) -> Iterator[None]:
-    """Make `context` the one models and in_transaction() use in this task until the block ends.
-
-    `with context:` would do the same but keeps a single token on the context object, which
-    concurrent requests would overwrite; this keeps each activation's token on its own frame.
-    """
-    token = _current_context.set(context)
-    try:
-        yield
-    finally:
-        _current_context.reset(token)
 
 
 class Database:
@@ -47,15 +33,14 @@ class Database:
     def session(self) -> Iterator[BaseDBAsyncClient]:
         """This app's context for the block, and its current connection: the pool, or the
         transaction in progress in this task (in_transaction() inside it nests as a savepoint)."""
-        with current(self.context):
+        with internals.current(self.context):
             yield self.context.connections.get(CONNECTION)
 
     async def ping(self) -> None:
         await self.client.execute_query("SELECT 1")
 
     def pool_status(self) -> dict[str, int]:
-        # Tortoise opens the asyncpg pool on first use and does not expose it publicly.
-        pool: Any = getattr(self.client, "_pool", None)
+        pool = internals.pool(self.client)  # None until the first query opens it
         if pool is None:
             return {"size": 0, "checked_out": 0, "overflow": 0}
         size: int = pool.get_size()
@@ -72,10 +57,10 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     query, so the app starts (and answers 503) while the database is down."""
     context = TortoiseContext()
     # A context of our own, current while RegisterTortoise initialises it, so a second app in the
-    # process (tests) gets its own pool instead of re-initialising the first one's; no global
-    # fallback, because requests activate it themselves through get_db.
-    with current(context):
-        async with RegisterTortoise(config=tortoise_config(settings), _enable_global_fallback=False):
+    # process (tests) gets its own pool instead of re-initialising the first one's; requests
+    # activate it themselves through get_db.
+    with internals.current(context):
+        async with internals.register(tortoise_config(settings)):
             yield Database(context, settings)
 
 
@@ -92,7 +77,7 @@ SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db, scope="function")]
 # OSError covers refused connections and connect timeouts; asyncpg's own errors pass through
 # Tortoise untranslated except integrity, syntax and data errors.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (
-    PoolExhausted,
+    PoolBusy,
     BaseORMException,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
@@ -112,7 +97,7 @@ def sqlstate(error: BaseException) -> str | None:
 
 
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
-    if isinstance(error, PoolExhausted):
+    if isinstance(error, PoolBusy):
         return Failure.BUSY, None
     if isinstance(error, OSError | DBConnectionError):  # refused, unreachable, connect timeout
         return Failure.UNAVAILABLE, None
@@ -127,5 +112,6 @@ def trace_statements(database: Database, tracer_provider: "TracerProvider") -> C
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
-    instrumentor.instrument(tracer_provider=tracer_provider, skip_dep_check=True)
+    # No skip_dep_check: the asyncpg versions it declares include ours (test_tracing_dependencies.py).
+    instrumentor.instrument(tracer_provider=tracer_provider)
     return lambda: instrumentor.uninstrument()

@@ -17,7 +17,7 @@ from . import schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database, sqlstate
 from .models import Account, AuditEvent, Item, Transfer
-from .orm import CONNECTION
+from .tortoise_config import CONNECTION
 
 
 def _item_name_taken(error: IntegrityError) -> Conflict | None:

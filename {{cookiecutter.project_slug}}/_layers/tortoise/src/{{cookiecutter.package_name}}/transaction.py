@@ -6,7 +6,7 @@ Tortoise's own pooled transaction (TransactionContextPooled) has three gaps this
 - a BEGIN on a connection the server has just dropped fails the request, though nothing has run yet;
 - a ROLLBACK on a dead connection raises InterfaceError, which replaces the error that caused it (or
   the cancellation) and reaches the client as a 500; so does a statement on a connection asyncpg
-  already knows is closed or broken (see reconnect.py).
+  already knows is closed or broken (see lost_connections.py).
 """
 
 import logging
@@ -18,7 +18,8 @@ from tortoise.backends.base.client import TransactionContext
 from tortoise.connection import ConnectionToken, get_connections
 from tortoise.exceptions import TransactionManagementError
 
-from .reconnect import ConnectionLost, broke_connection, is_closed, is_lost
+from . import tortoise_internals as internals
+from .lost_connections import ConnectionLost, broke_connection, is_closed, is_lost
 
 logger = logging.getLogger(__name__)
 
@@ -39,39 +40,40 @@ class PooledTransaction(TransactionContext):
         self._token: ConnectionToken | None = None
 
     @property
-    def _pool(self) -> Any:
-        return self.client._parent._pool
+    def _parent_pool(self) -> Any:
+        return internals.pool(internals.parent(self.client))
 
     async def __aenter__(self) -> TransactionWrapper:
         await self._open_pool()
         # One retry, on a fresh connection, when the first one turns out to be dead: safe, since
         # the transaction has not started.
         for retries_left in (1, 0):
-            connection = self.client._connection = await self._pool.acquire()
+            connection = await self._parent_pool.acquire()
+            internals.set_connection(self.client, connection)
             try:
                 await self.client.begin()
                 break
             except BaseException as error:  # CancelledError too: the connection must go back
                 lost = is_lost(error, connection)
                 discard(connection)
-                await self._pool.release(connection)
+                await self._parent_pool.release(connection)
                 if not lost or not isinstance(error, Exception):
                     raise
                 if not retries_left:
                     raise ConnectionLost("the connection closed before the transaction began") from error
                 logger.warning("connection lost at BEGIN (%s); retrying on a new one", type(error).__name__)
-                await self._pool.expire_connections()  # the others were likely dropped with it
+                await self._parent_pool.expire_connections()  # the others were likely dropped with it
         # Only now does this task see the transaction as its connection: it has one and it began.
         self._token = get_connections().set(self.client.connection_name, self.client)
         return self.client
 
     async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
-        connection = self.client._connection
+        connection = internals.connection(self.client)
         broken = broke_connection(exc_val, connection)
         if broken:
             discard(connection)  # no ROLLBACK on it below: closing is the rollback
         try:
-            if not self.client._finalized:
+            if not internals.finalized(self.client):
                 if exc_type is None:
                     await self._commit(connection)
                 elif exc_type is not TransactionManagementError:  # Tortoise's own: nothing to undo
@@ -79,8 +81,9 @@ class PooledTransaction(TransactionContext):
             if broken:
                 raise ConnectionLost("the connection broke during the transaction") from exc_val
         finally:
-            if self._pool:
-                await self._pool.release(connection)  # shielded by asyncpg against cancellation
+            pool = self._parent_pool
+            if pool:
+                await pool.release(connection)  # shielded by asyncpg against cancellation
             get_connections().reset(self._token)
 
     async def _commit(self, connection: Any) -> None:

@@ -8,7 +8,7 @@ from .core.settings import Settings
 
 CONNECTION = "default"
 APP = "models"
-ENGINE = "{{ cookiecutter.package_name }}.pool"  # Tortoise's asyncpg backend, made fault-tolerant
+ENGINE = "{{ cookiecutter.package_name }}.client"  # Tortoise's asyncpg backend, made fault-tolerant
 
 
 def credentials(settings: Settings) -> dict[str, Any]:

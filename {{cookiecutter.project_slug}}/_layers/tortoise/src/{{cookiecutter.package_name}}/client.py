@@ -1,8 +1,8 @@
 """Tortoise's asyncpg client, made to fail fast and recover: bounded waits for the pool and for
 opening it, safe transactions, and reads retried on a new connection when the server dropped theirs.
 
-Named as the engine in orm.py: Tortoise imports this module and builds `client_class` from the
-connection's credentials.
+Named as the engine in tortoise_config.py: Tortoise imports this module and builds `client_class`
+from the connection's credentials.
 """
 
 import asyncio
@@ -14,14 +14,15 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContext
 from tortoise.exceptions import DBConnectionError
 
-from .reconnect import LOST, ConnectionLost, is_read
+from . import tortoise_internals as internals
+from .lost_connections import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
 
 logger = logging.getLogger(__name__)
 
 
-class PoolExhausted(Exception):
-    """No connection came free within DB_POOL_TIMEOUT."""
+class PoolBusy(Exception):
+    """No connection came free within DB_POOL_TIMEOUT: 503 `database_busy`."""
 
 
 class DatabaseUnreachable(DBConnectionError):
@@ -31,25 +32,25 @@ class DatabaseUnreachable(DBConnectionError):
 class BoundedPool:
     """asyncpg's pool, except that acquire() gives up after `timeout` seconds.
 
-    Tortoise only ever awaits `_pool.acquire()` (never `async with`), so a coroutine is enough.
+    Tortoise only ever awaits the pool's `acquire()` (never `async with`), so a coroutine is enough.
     """
 
     def __init__(self, pool: Any, timeout: float) -> None:
-        self._pool = pool
+        self._asyncpg_pool = pool
         self._timeout = timeout
 
     async def acquire(self) -> Any:
         try:
-            return await self._pool.acquire(timeout=self._timeout)
+            return await self._asyncpg_pool.acquire(timeout=self._timeout)
         except TimeoutError:
             # The wait also covers opening a connection; with none open at all, the time went on
             # connecting, so the database is the problem, not busy connections.
-            if self._pool.get_size() == 0:
+            if self._asyncpg_pool.get_size() == 0:
                 raise DatabaseUnreachable(f"no connection opened within {self._timeout}s") from None
-            raise PoolExhausted(f"no free connection within {self._timeout}s") from None
+            raise PoolBusy(f"no free connection within {self._timeout}s") from None
 
     def __getattr__(self, name: str) -> Any:  # release, close, terminate, get_size, ...
-        return getattr(self._pool, name)
+        return getattr(self._asyncpg_pool, name)
 
 
 class BoundedClient(AsyncpgDBClient):
@@ -66,18 +67,19 @@ class BoundedClient(AsyncpgDBClient):
 
         Tortoise opens it under one lock with no time limit: while the database does not answer,
         every request queues behind the one trying, and the Nth waits N connect timeouts."""
-        if self._pool:
+        if internals.pool(self):
             return
         try:
-            async with asyncio.timeout(self.acquire_timeout), self._pool_init_lock:
-                if not self._pool:
+            async with asyncio.timeout(self.acquire_timeout), internals.pool_init_lock(self):
+                if not internals.pool(self):
                     await self.create_connection(with_db=True)
         except TimeoutError:
             raise DatabaseUnreachable(f"no connection opened within {self.acquire_timeout}s") from None
 
     def acquire_connection(self) -> PoolConnectionWrapper[Any]:
-        return PoolConnection(self, self._pool_init_lock)
+        return PoolConnection(self, internals.pool_init_lock(self))
 
+    # Tortoise's private methods, overridden: tortoise_internals.CLIENT_OVERRIDES says why.
     def _in_transaction(self) -> TransactionContext:
         return PooledTransaction(TransactionWrapper(self), self.open_pool)
 
@@ -94,10 +96,11 @@ class BoundedClient(AsyncpgDBClient):
             if not (args and isinstance(args[0], str) and is_read(args[0])):
                 raise ConnectionLost("the connection broke under a write") from error
             logger.warning("connection lost under a read (%s); retrying on a new one", type(error).__name__)
-            if self._pool is not None:
+            pool = internals.pool(self)
+            if pool is not None:
                 # The server rarely drops just one: a restart or pg_terminate_backend takes the idle
                 # ones too, and asyncpg cannot know until it reads from them.
-                await self._pool.expire_connections()
+                await pool.expire_connections()
         return await super()._translate_exceptions(func, *args, **kwargs)
 
 
