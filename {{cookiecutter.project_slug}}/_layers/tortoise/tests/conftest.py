@@ -97,18 +97,18 @@ def count_queries() -> CountQueries:
 
 
 @pytest.fixture(scope="session")
-async def observer(database_url: str) -> AsyncIterator[BoundedClient]:
+async def autocommit_client(database_url: str) -> AsyncIterator[BoundedClient]:
     # More than one connection: a test may hold one (row_locked's sleeping lock) while it looks.
     async with standalone(database_url, connections=4) as client:
         yield client
 
 
 @pytest.fixture
-def live_sql(observer: BoundedClient) -> Sql:
+def live_sql(autocommit_client: BoundedClient) -> Sql:
     """SQL in autocommit, outside any test transaction: it sees and changes committed data only."""
 
     async def run(statement: str) -> list[tuple[Any, ...]]:
-        return rows(await observer.execute_query_dict(statement))
+        return rows(await autocommit_client.execute_query_dict(statement))
 
     return run
 

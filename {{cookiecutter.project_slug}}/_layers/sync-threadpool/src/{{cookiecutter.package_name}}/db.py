@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .core.errors import Failure, failure_for_sqlstate
 from .core.settings import Settings
+from .sqlalchemy_engine import pool_figures, sqlstate
+from .sqlalchemy_engine import trace_statements as trace_engine_statements
 from .threadpool import THREADS, WorkerThreads, close_session
 
 if TYPE_CHECKING:
@@ -79,14 +81,7 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def pool_status(self) -> dict[str, int]:
-        pool: Any = self.engine.pool
-        return {
-            "size": pool.size(),
-            "checked_out": pool.checkedout(),
-            "idle": pool.checkedin(),
-            "overflow": max(0, pool.overflow()),  # negative until the pool has filled once
-            "threads_busy": self.threads.busy,
-        }
+        return {**pool_figures(self.engine), "threads_busy": self.threads.busy}
 
 
 @asynccontextmanager
@@ -121,10 +116,6 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
 
 
-def sqlstate(error: BaseException) -> str | None:
-    return getattr(getattr(error, "orig", None), "sqlstate", None)
-
-
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
     if isinstance(error, sa_exc.TimeoutError):  # no free connection within pool_timeout
         return Failure.BUSY, None
@@ -139,13 +130,4 @@ def classify(error: Exception) -> tuple[Failure | None, str | None]:
 
 
 def trace_statements(database: Database, tracer_provider: "TracerProvider") -> Callable[[], None]:
-    """A span per statement on this engine, with the SQL and its placeholders, never the values.
-    Returns the undo, which the lifespan calls at shutdown."""
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-
-    instrumentor = SQLAlchemyInstrumentor()
-    # skip_dep_check: the package declares SQLAlchemy < 2.1, yet the engine events it listens to are
-    # unchanged in 2.1 (test_tracing.py finds the spans; test_tracing_dependencies.py says when this
-    # override can go).
-    instrumentor.instrument(engine=database.engine, tracer_provider=tracer_provider, skip_dep_check=True)
-    return lambda: instrumentor.uninstrument()
+    return trace_engine_statements(database.engine, tracer_provider)

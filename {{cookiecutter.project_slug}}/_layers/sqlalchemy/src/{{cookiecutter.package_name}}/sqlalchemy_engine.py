@@ -1,0 +1,39 @@
+"""What both SQLAlchemy layers read from an engine and its errors: the SQLSTATE behind an error, the
+pool's figures, and a span per statement."""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE the server sent, from the driver's error SQLAlchemy wraps (asyncpg and psycopg
+    both name it `sqlstate`); None for an error that did not come from the server."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None)
+
+
+def pool_figures(engine: Engine) -> dict[str, int]:
+    pool: Any = engine.pool  # QueuePool's counters are not on the Pool base class
+    return {
+        "size": pool.size(),
+        "checked_out": pool.checkedout(),
+        "idle": pool.checkedin(),
+        "overflow": max(0, pool.overflow()),  # negative until the pool has filled once
+    }
+
+
+def trace_statements(engine: Engine, tracer_provider: "TracerProvider") -> Callable[[], None]:
+    """A span per statement on this engine, with the SQL and its placeholders, never the values.
+    Returns the undo, which the lifespan calls at shutdown."""
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    instrumentor = SQLAlchemyInstrumentor()
+    # skip_dep_check: the package declares SQLAlchemy < 2.1, yet the engine events it listens to are
+    # unchanged in 2.1 (test_tracing.py finds the spans; test_tracing_dependencies.py says when this
+    # override can go).
+    instrumentor.instrument(engine=engine, tracer_provider=tracer_provider, skip_dep_check=True)
+    return lambda: instrumentor.uninstrument()
