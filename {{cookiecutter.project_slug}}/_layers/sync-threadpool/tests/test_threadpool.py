@@ -1,11 +1,11 @@
 """What the worker threads promise: a stuck database call leaves the loop free; a burst above the
 pool queues and succeeds when its work fits in the pool timeout, never with more calls at work than
-connections; a cancelled request's thread keeps its slot until it is done; apps on one event loop
-do not share their threads; stopping waits for calls nobody waits for any more, then refuses new
-ones.
+connections; waiting calls get a thread first come, first served; a cancelled request's thread
+keeps its slot until it is done; apps on one event loop do not share their threads; stopping waits
+for calls nobody waits for any more, then refuses new ones.
 
-On committed data, with real row locks (see tests/test_faults.py for the 503 on a full pool);
-stopping is the threads' own, shown with plain blocking calls.
+On committed data, with real row locks (see tests/test_faults.py for the 503 on a full pool); the
+order of admission and stopping are the threads' own, shown with plain blocking calls.
 """
 
 import asyncio
@@ -182,6 +182,21 @@ async def test_apps_on_one_loop_do_not_share_their_threads(
             assert (await stuck.get(f"/accounts/{target}")).status_code == 503
 
         assert (await holder).status_code == 201
+
+
+async def test_waiting_calls_get_a_thread_first_come_first_served() -> None:
+    go_on = threading.Event()
+    order: list[int] = []
+    async with threadpool.WorkerThreads(1, timeout=5) as threads:
+        holder = threads.submit(go_on.wait, 10)
+        waiting = [threads.submit(order.append, n) for n in range(1, 6)]
+        go_on.set()  # the thread comes free just as a newcomer arrives: it does not go first
+        newcomer = threads.submit(order.append, 6)
+        await threads.result(holder)
+        for call in [*waiting, newcomer]:
+            await threads.result(call)
+
+    assert order == [1, 2, 3, 4, 5, 6]
 
 
 async def test_stopping_waits_for_a_cancelled_call_and_its_close_then_refuses_new_ones(
