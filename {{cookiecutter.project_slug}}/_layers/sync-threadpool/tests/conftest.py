@@ -137,8 +137,8 @@ def live_sql(autocommit_engine: Engine) -> Sql:
             return execute(connection, statement)
 
     async def run(statement: str) -> list[tuple[Any, ...]]:
-        # A thread outside the app's limiter: the autocommit engine must answer while the app's threads are
-        # all busy, which is when tests of concurrency look.
+        # A thread with a limiter of its own, not AnyIO's default one: the autocommit engine must
+        # answer whatever else is busy, which is when tests of concurrency look.
         return await anyio.to_thread.run_sync(run_sync, statement, limiter=anyio.CapacityLimiter(1))
 
     return run

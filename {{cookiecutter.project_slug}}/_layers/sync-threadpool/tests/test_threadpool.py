@@ -1,11 +1,16 @@
 """What the worker threads promise: a stuck database call leaves the loop free; a burst above the
-pool queues and succeeds when its work fits in the pool timeout; a cancelled request's thread keeps
-its slot until it is done; apps on one event loop do not share their threads.
+pool queues and succeeds when its work fits in the pool timeout, never with more calls at work than
+connections; waiting calls get a thread first come, first served; a cancelled request's thread
+keeps its slot until it is done; apps on one event loop do not share their threads; stopping waits
+for calls nobody waits for any more, then refuses new ones.
 
-All on committed data, with real row locks (see tests/test_faults.py for the 503 on a full pool).
+On committed data, with real row locks (see tests/test_faults.py for the 503 on a full pool); the
+order of admission and stopping are the threads' own, shown with plain blocking calls.
 """
 
 import asyncio
+import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -16,23 +21,19 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from {{ cookiecutter.package_name }} import threadpool
+from {{ cookiecutter.package_name }}.core.errors import PoolBusy
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
 
 from .clients import app_client
 from .declared import record_responses
-from .live import (
-    APPLICATION_NAME,
-    THIS_DATABASE,
-    StartApp,
-    app_sessions,
-    delete_accounts,
-    eventually,
-    row_locked,
-)
+from .live import StartApp, app_sessions, delete_accounts, eventually, row_locked
 from .protocols import Sql
+from .waiting import has_active_session
 
 PROMPT_SECONDS = 0.5
 
@@ -62,14 +63,17 @@ def start_app_itself(settings: Settings) -> Callable[..., Any]:
 
 
 class PeakCheckouts:
-    """The most connections the app's pool had checked out at once."""
+    """The most connections the app's pool had checked out at once, and the most calls its worker
+    threads were running as one was checked out (a call waiting on the pool would count there)."""
 
-    def __init__(self) -> None:
-        self.now = self.peak = 0
+    def __init__(self, threads: threadpool.WorkerThreads) -> None:
+        self.threads = threads
+        self.now = self.peak = self.busiest = 0
 
     def checkout(self, *_: object) -> None:
         self.now += 1
         self.peak = max(self.peak, self.now)
+        self.busiest = max(self.busiest, self.threads.busy)
 
     def checkin(self, *_: object) -> None:
         self.now -= 1
@@ -77,7 +81,7 @@ class PeakCheckouts:
 
 @contextmanager
 def peak_checkouts(database: Database) -> Iterator[PeakCheckouts]:
-    peak = PeakCheckouts()
+    peak = PeakCheckouts(database.threads)
     pool = database.engine.pool
     event.listen(pool, "checkout", peak.checkout)
     event.listen(pool, "checkin", peak.checkin)
@@ -86,14 +90,6 @@ def peak_checkouts(database: Database) -> Iterator[PeakCheckouts]:
     finally:
         event.remove(pool, "checkout", peak.checkout)
         event.remove(pool, "checkin", peak.checkin)
-
-
-async def waiting_on_a_lock(live_sql: Sql, sessions: int = 1) -> bool:
-    rows = await live_sql(
-        "SELECT count(*) FROM pg_stat_activity"
-        f" WHERE wait_event_type = 'Lock' AND application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
-    )
-    return bool(rows[0][0] >= sessions)
 
 
 async def send(client: AsyncClient, source: int, target: int) -> Response:
@@ -107,7 +103,7 @@ async def test_live_answers_while_a_request_waits_on_the_database(
     source, target = accounts
     async with row_locked(live_sql, "accounts", source):
         transfer = asyncio.create_task(send(live_client, source, target))
-        assert await eventually(lambda: waiting_on_a_lock(live_sql))
+        assert await eventually(lambda: has_active_session(live_sql))
 
         started = time.perf_counter()
         live = await live_client.get("/health/live")
@@ -133,6 +129,7 @@ async def test_a_burst_beyond_the_pool_queues_and_all_succeed(
     assert [response.status_code for response in responses] == [201] * burst
     assert [read.status_code for read in reads] == [200] * burst
     assert peak.peak == capacity  # the burst filled the pool, and never went past it
+    assert peak.busiest == capacity  # nor had a call at work beyond the connections
     assert await live_sql(f"SELECT balance_cents FROM accounts WHERE id = {target}") == [(burst,)]
 
 
@@ -144,7 +141,7 @@ async def test_a_cancelled_request_keeps_its_thread_until_its_query_ends(
         database: Database = app.state.database
         async with row_locked(live_sql, "accounts", source):
             transfer = asyncio.create_task(send(client, source, target))
-            assert await eventually(lambda: waiting_on_a_lock(live_sql))
+            assert await eventually(lambda: has_active_session(live_sql))
             transfer.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await transfer
@@ -175,7 +172,7 @@ async def test_apps_on_one_loop_do_not_share_their_threads(
     async with roomy as other, small as stuck:
         async with row_locked(live_sql, "accounts", source):
             holder = asyncio.create_task(send(stuck, source, target))
-            assert await eventually(lambda: waiting_on_a_lock(live_sql))
+            assert await eventually(lambda: has_active_session(live_sql))
 
             # The small app's only thread is taken until the lock goes; the other app's threads
             # are its own, so its requests do not wait for that.
@@ -186,3 +183,54 @@ async def test_apps_on_one_loop_do_not_share_their_threads(
             assert (await stuck.get(f"/accounts/{target}")).status_code == 503
 
         assert (await holder).status_code == 201
+
+
+async def test_waiting_calls_get_a_thread_first_come_first_served() -> None:
+    go_on = threading.Event()
+    order: list[int] = []
+    async with threadpool.WorkerThreads(1, timeout=5) as threads:
+        holder = threads.submit(go_on.wait, 10)
+        waiting = [threads.submit(order.append, n) for n in range(1, 6)]
+        go_on.set()  # the thread comes free just as a newcomer arrives: it does not go first
+        newcomer = threads.submit(order.append, 6)
+        await threads.result(holder)
+        for call in [*waiting, newcomer]:
+            await threads.result(call)
+
+    assert order == [1, 2, 3, 4, 5, 6]
+
+
+async def test_stopping_waits_for_a_cancelled_call_and_its_close_then_refuses_new_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    go_on = threading.Event()
+    events: list[str] = []
+
+    def database_call(session: Session) -> None:
+        session.begin()  # and left open: closing the session is then a rollback, on a thread
+        go_on.wait(10)
+        events.append("call ended")
+
+    def close() -> None:
+        time.sleep(0.1)  # the rollback's round trip
+        events.append("session closed")
+
+    running = contextlib.AsyncExitStack()
+    threads = await running.enter_async_context(threadpool.WorkerThreads(1, timeout=5))
+    session = Session(info={threadpool.THREADS: threads})
+    monkeypatch.setattr(session, "close", close)
+    request = asyncio.ensure_future(threadpool.in_threadpool(database_call)(session))
+    assert await eventually(lambda: asyncio.sleep(0, result=threads.busy == 1))
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    await threadpool.close_session(session)  # as get_db does for a cancelled request
+    stopping = asyncio.create_task(running.aclose())
+    stopping.add_done_callback(lambda _: events.append("stopped"))
+    await asyncio.sleep(0.2)  # time enough for a stop that does not wait to be over
+    go_on.set()
+    await stopping
+
+    assert events == ["call ended", "session closed", "stopped"]
+    with pytest.raises(PoolBusy):
+        await threads.run(events.append, "too late")

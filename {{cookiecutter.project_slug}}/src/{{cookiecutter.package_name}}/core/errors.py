@@ -42,6 +42,11 @@ class InsufficientFunds(Conflict):
     code = "insufficient_funds"
 
 
+class PoolBusy(Exception):
+    """No free connection within DB_POOL_TIMEOUT: the database answers, but every connection is in
+    use (503 `database_busy`). Each layer raises it where its own wait for a connection runs out."""
+
+
 class Failure(enum.Enum):
     """A database failure a client can act on, whatever driver raised it."""
 
@@ -112,7 +117,7 @@ def install(
         return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status_code)
 
     async def database_error(_: Request, exc: Exception) -> JSONResponse:
-        failure, sqlstate = classify(exc)
+        failure, sqlstate = (Failure.BUSY, None) if isinstance(exc, PoolBusy) else classify(exc)
         # Logged once, by class and sqlstate: the message may hold parameters or a URL.
         logger.warning(
             "database failure",
@@ -158,6 +163,7 @@ def install(
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(AppError, app_error)
-    for error_type in driver_errors:
+    database_errors: tuple[type[Exception], ...] = (PoolBusy, *driver_errors)
+    for error_type in database_errors:
         app.add_exception_handler(error_type, database_error)
     app.add_exception_handler(Exception, unexpected_error)

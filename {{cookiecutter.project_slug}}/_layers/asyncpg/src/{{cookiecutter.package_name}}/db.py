@@ -11,7 +11,7 @@ from sqlalchemy import URL, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .core.errors import Failure, failure_for_sqlstate
+from .core.errors import Failure, PoolBusy, failure_for_sqlstate
 from .core.settings import Settings
 from .sqlalchemy_engine import pool_figures, sqlstate
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
@@ -73,7 +73,7 @@ class Database:
             async with asyncio.timeout(self._pool_timeout):
                 await self._fifo_gate.acquire()
         except TimeoutError:
-            raise sa_exc.TimeoutError("no free connection within DB_POOL_TIMEOUT") from None
+            raise PoolBusy("no free connection within DB_POOL_TIMEOUT") from None
         try:
             async with self.sessionmaker() as session:
                 yield session
@@ -111,7 +111,7 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutE
 
 
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
-    if isinstance(error, sa_exc.TimeoutError):  # no free connection within pool_timeout
+    if isinstance(error, sa_exc.TimeoutError):  # SQLAlchemy's pool: no connection within pool_timeout
         return Failure.BUSY, None
     if isinstance(error, OSError):  # the server is not there (refused, unreachable, connect timeout)
         return Failure.UNAVAILABLE, None

@@ -117,7 +117,7 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutE
 
 
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
-    if isinstance(error, sa_exc.TimeoutError):  # no free connection within pool_timeout
+    if isinstance(error, sa_exc.TimeoutError):  # SQLAlchemy's pool: no connection within pool_timeout
         return Failure.BUSY, None
     state = sqlstate(error)
     failure = failure_for_sqlstate(state)

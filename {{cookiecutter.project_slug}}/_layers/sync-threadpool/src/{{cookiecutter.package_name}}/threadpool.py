@@ -1,159 +1,137 @@
 """Sync code on worker threads, so the event loop never waits on a database call.
 
-Each app has its own `WorkerThreads`: one thread per pooled connection, started with the app, and
-one slot per thread. A call first waits for a slot, for at most DB_POOL_TIMEOUT (then `PoolBusy`, a
-503), and only then takes a thread and a connection, so a queued request holds neither, and an
-admitted one never waits for either. A call already running has no time limit here (the server's
-statement timeout bounds it) and keeps its slot until its thread is done, even when the request that
-made it is cancelled: there are never more calls at work than connections, and a request's session
-is closed only after its thread has let go of it.
+Each app has its own `WorkerThreads`: the standard library's `ThreadPoolExecutor`, one thread per
+pooled connection, all started with the app. Its queue is the order of admission, first come first
+served. A queued call holds neither a thread nor a connection, and is dropped if no thread takes it
+within DB_POOL_TIMEOUT (then `PoolBusy`, a 503); a call a thread has taken always finds a free
+connection. A running call has no time limit here (the server's statement timeout bounds it) and,
+as a thread cannot be stopped, keeps its thread until it ends, even when the request that made it
+is cancelled: there are never more calls at work than connections, and a request's session is
+closed only after its thread has let go of it.
 
-These are not AnyIO's default worker threads, whose limit is one per event loop: every app started on
-one loop (tests start several) has threads of its own, and other sync code (FastAPI's sync
-dependencies, plain `def` routes) keeps the default ones to itself.
+Not AnyIO's worker threads: their limit is one per event loop, shared by every app started on it
+(tests start several) and by other sync code (FastAPI's sync dependencies, plain `def` routes); and
+a call on them either holds up its caller's cancellation until it ends or gives its slot back while
+its thread still runs.
 """
 
 import asyncio
-import contextlib
 import contextvars
 import functools
-import logging
-import queue
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
-import anyio
 import anyio.to_thread
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-logger = logging.getLogger(__name__)
+from .core.errors import PoolBusy
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Keys in Session.info: the app's WorkerThreads, and the call the session's request has running.
+# Keys in Session.info: the app's WorkerThreads, and the last call the session's request made.
 THREADS = "worker_threads"
 RUNNING = "worker_call"
 
-Call = tuple["asyncio.Future[Any]", contextvars.Context, Callable[[], Any]]
-
-
-class PoolBusy(sa_exc.TimeoutError):
-    """No worker thread, and so no connection, came free within DB_POOL_TIMEOUT: a 503 like the
-    pool's own timeout."""
-
 
 class WorkerThreads:
-    """`capacity` threads that run blocking calls, admitted in arrival order. Use as `async with`."""
+    """`capacity` threads that run blocking calls in arrival order. Use as `async with`."""
 
     def __init__(self, capacity: int, timeout: float) -> None:
         self.capacity = capacity
-        self.timeout = timeout  # seconds a call may wait for a slot
-        self._slots = anyio.CapacityLimiter(capacity)
-        self._calls: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"db-worker-{n}", daemon=True) for n in range(capacity)
-        ]
-        self._pending: set[asyncio.Future[Any]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopped = False
+        self.timeout = timeout  # seconds a call may wait for a thread
+        self._calls = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="db-worker")
+        # Rollbacks of transactions left open, apart from the calls so that they never queue
+        # behind them. Threads start only when one is needed.
+        self._closes = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="db-close")
+        self._busy = 0
+        self._busy_lock = threading.Lock()
 
     async def __aenter__(self) -> Self:
-        self._loop = asyncio.get_running_loop()
         # Started up front, not on demand in the middle of a burst; and not on the loop, since
         # Thread.start() blocks until the new thread runs.
-        await anyio.to_thread.run_sync(self._each_thread, threading.Thread.start)
+        await anyio.to_thread.run_sync(self._start_threads)
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        await self.drain()
-        self._stopped = True  # a call admitted from now on would find no thread
-        for _ in self._threads:
-            self._calls.put(None)
-        await anyio.to_thread.run_sync(self._each_thread, threading.Thread.join)
+        # Waits for the calls whose requests were cancelled, then for the closes they handed on; a
+        # call made from now on is refused.
+        await anyio.to_thread.run_sync(self._stop_threads)
 
-    def _each_thread(self, action: Callable[[threading.Thread], None]) -> None:
-        for thread in self._threads:
-            action(thread)
+    def _start_threads(self) -> None:
+        # Each call waits for all the others, so each needs a thread of its own: the executor starts
+        # them all. Should one fail to start, abort() lets the others go, or they would never end.
+        everyone = threading.Barrier(self.capacity)
+        try:
+            for started in [self._calls.submit(everyone.wait) for _ in range(self.capacity)]:
+                started.result()
+        finally:
+            everyone.abort()
+
+    def _stop_threads(self) -> None:
+        self._calls.shutdown()
+        self._closes.shutdown()
 
     @property
     def busy(self) -> int:
-        """Slots taken: calls running on a thread, their requests cancelled or not."""
-        return int(self._slots.borrowed_tokens)
+        """Threads running a call, its request cancelled or not."""
+        return self._busy
 
-    async def start(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[T]:
-        """Wait for a slot (PoolBusy after `timeout` s), then hand the call to a thread. The slot is
-        freed when the thread is done, whatever becomes of the caller."""
-        assert self._loop is not None, "WorkerThreads used outside its `async with`"
-        slot = object()
+    def submit(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Queue the call for the next free thread, behind those already waiting; `result` waits
+        for it."""
+        call = functools.partial(function, *args, **kwargs)
         try:
-            with anyio.fail_after(self.timeout):
-                await self._slots.acquire_on_behalf_of(slot)
+            return self._calls.submit(self._work, contextvars.copy_context(), call)
+        except RuntimeError:  # the executor is shut down
+            raise PoolBusy("the worker threads have stopped: the app is shutting down") from None
+
+    def _work(self, context: contextvars.Context, call: Callable[[], T]) -> T:
+        # On a worker thread, in the caller's context (the request id its logs carry).
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            return context.run(call)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    async def result(self, call: Future[T]) -> T:
+        """The call's result, once a thread has run it; PoolBusy if none takes it within `timeout`
+        s. A caller that stops waiting drops a queued call, but not one a thread has taken."""
+        outcome = asyncio.wrap_future(call)
+        try:
+            async with asyncio.timeout(self.timeout):
+                # Shielded, so that the timeout ends this wait but not the outcome of a call a
+                # thread has already taken: that one is waited for below.
+                return await asyncio.shield(outcome)
         except TimeoutError:
-            raise PoolBusy(
-                f"no worker thread free within {self.timeout:g} s ({self.capacity} in all)"
-            ) from None
-        if self._stopped:
-            self._slots.release_on_behalf_of(slot)
-            raise PoolBusy("the worker threads have stopped: the app is shutting down")
-        job: asyncio.Future[T] = self._loop.create_future()
-        job.add_done_callback(lambda _: self._slots.release_on_behalf_of(slot))
-        self.track(job)
-        # A slot per thread, so a thread is free (or about to be) to take it at once.
-        self._calls.put((job, contextvars.copy_context(), functools.partial(function, *args, **kwargs)))
-        return job
+            if call.cancel():  # still queued: it never runs
+                raise PoolBusy(
+                    f"no worker thread free within {self.timeout:g} s ({self.capacity} in all)"
+                ) from None
+        except asyncio.CancelledError:
+            call.cancel()  # dropped if still queued; a running call's thread goes on to its end
+            raise
+        return await asyncio.shield(outcome)  # running: no time limit but the statement timeout
 
     async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Start the call and wait for its result. Cancelling the wait does not stop the thread."""
-        return await asyncio.shield(await self.start(function, *args, **kwargs))
+        """`submit`, then `result`."""
+        return await self.result(self.submit(function, *args, **kwargs))
 
-    def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        """A task that outlives its caller if it must; `drain` waits for it."""
-        task = asyncio.ensure_future(coroutine)
-        self.track(task)
-        return task
-
-    def track(self, future: "asyncio.Future[Any]") -> None:
-        self._pending.add(future)
-        future.add_done_callback(self._finished)
-
-    def _finished(self, future: "asyncio.Future[Any]") -> None:
-        self._pending.discard(future)
-        # Retrieve the outcome, so a call whose caller stopped waiting is not reported as an error
-        # nobody saw; its transaction has rolled back and its client is gone.
-        if not future.cancelled() and (error := future.exception()) is not None:
-            logger.debug("a worker call nobody waited for failed: %s", type(error).__name__)
-
-    async def drain(self) -> None:
-        """Wait for every call and deferred close still running, e.g. before disposing the engine."""
-        while self._pending:
-            await asyncio.wait(set(self._pending))
-
-    def _work(self) -> None:
-        while (call := self._calls.get()) is not None:
-            job, context, function = call
-            try:
-                outcome: tuple[Any, BaseException | None] = (context.run(function), None)
-            except BaseException as error:  # the caller's to handle, on the loop
-                outcome = (None, error)
-            assert self._loop is not None
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is left to tell
-                self._loop.call_soon_threadsafe(_settle, job, *outcome)
-            del call, job, outcome  # no reference to a result outlives its call
-
-
-def _settle(job: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
-    if job.cancelled():
-        return
-    if error is not None:
-        job.set_exception(error)
-    else:
-        job.set_result(result)
+    def end_session(self, session: Session) -> Future[None] | None:
+        """Close the session. Without a transaction it holds no connection and closing sends
+        nothing; with one left open, closing is a rollback, I/O, so it runs on a thread and the
+        Future says when it is done."""
+        if session.in_transaction():
+            return self._closes.submit(session.close)
+        session.close()
+        return None
 
 
 class HasThreads(Protocol):
@@ -171,39 +149,25 @@ def in_threadpool(
 
     @functools.wraps(function)
     async def run(owner: Owner, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        if isinstance(owner, Session):
-            threads: WorkerThreads | None = owner.info.get(THREADS)
-            if threads is None:
-                raise TypeError("a session for in_threadpool comes from Database.session() (or get_db)")
-            job = await threads.start(function, owner, *args, **kwargs)
-            owner.info[RUNNING] = job
-        else:
-            job = await owner.threads.start(function, owner, *args, **kwargs)
-        return await asyncio.shield(job)
+        if not isinstance(owner, Session):
+            return await owner.threads.run(function, owner, *args, **kwargs)
+        threads: WorkerThreads | None = owner.info.get(THREADS)
+        if threads is None:
+            raise TypeError("a session for in_threadpool comes from Database.session() (or get_db)")
+        call = threads.submit(function, owner, *args, **kwargs)
+        owner.info[RUNNING] = call  # for close_session, should the request be cancelled
+        return await threads.result(call)
 
     return run
 
 
 async def close_session(session: Session) -> None:
-    """End of a request's session. Never waits for a slot, so it cannot starve."""
-    job: asyncio.Future[Any] | None = session.info.pop(RUNNING, None)
+    """End of a request's session. Never waits for a worker thread, so it cannot starve."""
     threads: WorkerThreads = session.info[THREADS]
-    if job is not None and not job.done():
-        # The request was cancelled while its thread ran: close once the thread is done, without
-        # holding up the cancellation.
-        threads.spawn(_close_after(job, session))
-    elif session.in_transaction():
-        # A transaction left open: its rollback is I/O, so on a thread, finished even if cancelled.
-        await asyncio.shield(threads.spawn(_close_after(None, session)))
-    else:
-        session.close()  # no transaction, so no connection: nothing to send
-
-
-async def _close_after(job: "asyncio.Future[Any] | None", session: Session) -> None:
-    if job is not None:
-        await asyncio.wait([job])
-    if session.in_transaction():
-        # A limiter of its own, like FastAPI's for sync teardown: a close never queues behind calls.
-        await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
-    else:
-        session.close()
+    call: Future[Any] | None = session.info.pop(RUNNING, None)
+    if call is not None and not call.done():
+        # The request was cancelled while its thread ran: close once the thread is done with the
+        # session (the callback runs on that thread), without holding up the cancellation.
+        call.add_done_callback(lambda _: threads.end_session(session))
+    elif (rollback := threads.end_session(session)) is not None:
+        await asyncio.shield(asyncio.wrap_future(rollback))  # finished even if the request is cancelled

@@ -15,14 +15,11 @@ from tortoise.backends.base.client import PoolConnectionWrapper, TransactionCont
 from tortoise.exceptions import DBConnectionError
 
 from . import tortoise_internals as internals
+from .core.errors import PoolBusy
 from .lost_connections import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
 
 logger = logging.getLogger(__name__)
-
-
-class PoolBusy(Exception):
-    """No connection came free within DB_POOL_TIMEOUT: 503 `database_busy`."""
 
 
 class DatabaseUnreachable(DBConnectionError):

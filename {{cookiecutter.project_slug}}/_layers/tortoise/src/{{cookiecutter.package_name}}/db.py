@@ -11,7 +11,6 @@ from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
 from . import tortoise_internals as internals
-from .client import PoolBusy
 from .core.errors import Failure, failure_for_sqlstate
 from .core.settings import Settings
 from .tortoise_config import CONNECTION, tortoise_config
@@ -77,7 +76,6 @@ SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db, scope="function")]
 # OSError covers refused connections and connect timeouts; asyncpg's own errors pass through
 # Tortoise untranslated except integrity, syntax and data errors.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (
-    PoolBusy,
     BaseORMException,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
@@ -97,8 +95,6 @@ def sqlstate(error: BaseException) -> str | None:
 
 
 def classify(error: Exception) -> tuple[Failure | None, str | None]:
-    if isinstance(error, PoolBusy):
-        return Failure.BUSY, None
     if isinstance(error, OSError | DBConnectionError):  # refused, unreachable, connect timeout
         return Failure.UNAVAILABLE, None
     state = sqlstate(error)
