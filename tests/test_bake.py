@@ -47,7 +47,7 @@ def test_only_the_chosen_layers_are_laid(baked: tuple[Path, dict[str, Any]]) -> 
     project, context = baked
     assert not (project / "_layers").exists()
     package = project / "src" / context["package_name"]
-    for module in ("db.py", "models.py", "repository.py"):
+    for module in ("db/__init__.py", "models.py", "repository.py"):
         assert (package / module).is_file()
     others = "|".join(marker for driver, marker in DRIVER_MARKERS.items() if driver != context["db_driver"])
     mentions = [

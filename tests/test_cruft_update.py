@@ -24,7 +24,7 @@ TEAM_NEW = "ready_timeout: float = Field(3.0,"
 # Template commit B: a new setting in a shared file, and a line in the driver's own layer.
 ANCHOR = "    cors_origins: list[str] = Field(default_factory=list)\n"
 NEW_SETTING = '    docs_enabled: bool = Field(True, description="serve /docs and /openapi.json")\n'
-LAYER_FILE = "src/{package}/db.py"
+LAYER_FILE = "src/{package}/db/__init__.py"
 LAYER_LINE = "# Template commit B: a line in this driver's own layer, for the update test.\n"
 
 

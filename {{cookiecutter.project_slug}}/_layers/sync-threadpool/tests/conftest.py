@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
-from {{ cookiecutter.package_name }}.threadpool import WorkerThreads
+from {{ cookiecutter.package_name }}.db.threadpool import WorkerThreads
 
 from .alembic_migrator import AlembicMigrator, alembic_config
 from .clients import app_client

@@ -23,10 +23,9 @@ from httpx import AsyncClient, Response
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.package_name }} import threadpool
 from {{ cookiecutter.package_name }}.core.errors import PoolBusy
 from {{ cookiecutter.package_name }}.core.settings import Settings
-from {{ cookiecutter.package_name }}.db import Database
+from {{ cookiecutter.package_name }}.db import Database, threadpool
 from {{ cookiecutter.package_name }}.main import create_app
 
 from .clients import app_client

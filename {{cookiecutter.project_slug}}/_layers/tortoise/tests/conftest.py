@@ -11,9 +11,9 @@ from httpx import AsyncClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from {{ cookiecutter.package_name }}.client import BoundedClient
 from {{ cookiecutter.package_name }}.db import Database
-from {{ cookiecutter.package_name }}.tortoise_config import CONNECTION
+from {{ cookiecutter.package_name }}.db.client import BoundedClient
+from {{ cookiecutter.package_name }}.db.tortoise_config import CONNECTION
 
 from .clients import app_client
 from .postgres import database_name, with_database

@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from {{ cookiecutter.package_name }}.client import BoundedClient
-from {{ cookiecutter.package_name }}.tortoise_config import credentials
+from {{ cookiecutter.package_name }}.db.client import BoundedClient
+from {{ cookiecutter.package_name }}.db.tortoise_config import credentials
 
 from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
 

@@ -4,7 +4,7 @@ percent-encoded credentials decoded once, a unix socket's directory as the host.
 import pytest
 
 from {{ cookiecutter.package_name }}.core.database_url import SCHEMES
-from {{ cookiecutter.package_name }}.tortoise_config import credentials
+from {{ cookiecutter.package_name }}.db.tortoise_config import credentials
 
 from . import postgres
 

@@ -16,10 +16,10 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContext
 from tortoise.contrib.fastapi import RegisterTortoise
 
-from {{ cookiecutter.package_name }} import tortoise_internals
-from {{ cookiecutter.package_name }}.client import BoundedClient, PoolConnection
-from {{ cookiecutter.package_name }}.tortoise_internals import CLIENT_OVERRIDES, FENCED
-from {{ cookiecutter.package_name }}.transaction import PooledTransaction
+from {{ cookiecutter.package_name }}.db import tortoise_internals
+from {{ cookiecutter.package_name }}.db.client import BoundedClient, PoolConnection
+from {{ cookiecutter.package_name }}.db.tortoise_internals import CLIENT_OVERRIDES, FENCED
+from {{ cookiecutter.package_name }}.db.transaction import PooledTransaction
 
 PROJECT = Path(__file__).resolve().parents[1]
 FENCE = Path(inspect.getfile(tortoise_internals))

@@ -1,5 +1,5 @@
 """Request dependencies the routes share: the app's settings, its shutdown state and its database
-(the request's session is the driver's own: `SessionDep` in db.py)."""
+(the request's session is the driver's own: `SessionDep` from db)."""
 
 from typing import Annotated
 

@@ -1,7 +1,7 @@
-"""The contract between the shared code and the database layer: what every driver's `db.py` provides,
+"""The contract between the shared code and the database layer: what every driver's `db` package provides,
 written once. main.py binds the layer's module to `Driver`, so mypy checks each layer against it.
 
-Routes also import two names from `db.py`, which no Protocol can state: `SessionDep`, the request's
+Routes also import two names from `db`, which no Protocol can state: `SessionDep`, the request's
 session (its type is the driver's own), and `Database`, the class `open_database` yields."""
 
 from collections.abc import Callable
@@ -29,7 +29,7 @@ DatabaseT = TypeVar("DatabaseT", bound=DatabaseHandle)
 
 
 class Driver(Protocol[DatabaseT]):
-    """A database layer's `db.py`, as the app factory, the error handlers and tracing use it."""
+    """A database layer's `db` package, as the app factory, the error handlers and tracing use it."""
 
     # Exceptions the error handlers catch and pass to classify().
     DRIVER_ERRORS: tuple[type[Exception], ...]

@@ -2,7 +2,7 @@
 of the app's worker threads (see `threadpool`), so a database call never runs on the event loop."""
 
 from . import sync_repository
-from .threadpool import in_threadpool
+from .db.threadpool import in_threadpool
 
 create_item = in_threadpool(sync_repository.create_item)
 create_items = in_threadpool(sync_repository.create_items)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, joinedload
 from . import schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database
+from .db.sqlalchemy_engine import sqlstate
 from .models import Account, AuditEvent, Item, Transfer
-from .sqlalchemy_engine import sqlstate
 
 
 def _item_name_taken(error: IntegrityError) -> Conflict | None:

@@ -16,8 +16,8 @@ from tortoise.transactions import in_transaction
 from . import schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database, sqlstate
+from .db.tortoise_config import CONNECTION
 from .models import Account, AuditEvent, Item, Transfer
-from .tortoise_config import CONNECTION
 
 
 def _item_name_taken(error: IntegrityError) -> Conflict | None:

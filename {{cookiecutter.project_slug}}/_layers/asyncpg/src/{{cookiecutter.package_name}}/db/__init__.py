@@ -11,8 +11,8 @@ from sqlalchemy import URL, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .core.errors import Failure, PoolBusy, failure_for_sqlstate
-from .core.settings import Settings
+from ..core.errors import Failure, PoolBusy, failure_for_sqlstate
+from ..core.settings import Settings
 from .sqlalchemy_engine import pool_figures, sqlstate
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 

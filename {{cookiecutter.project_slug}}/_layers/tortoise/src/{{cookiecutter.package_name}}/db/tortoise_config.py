@@ -3,12 +3,12 @@
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .commands.local_database import command_settings
-from .core.settings import Settings
+from ..commands.local_database import command_settings
+from ..core.settings import Settings
 
 CONNECTION = "default"
 APP = "models"
-ENGINE = "{{ cookiecutter.package_name }}.client"  # Tortoise's asyncpg backend, made fault-tolerant
+ENGINE = "{{ cookiecutter.package_name }}.db.client"  # Tortoise's asyncpg backend, made fault-tolerant
 
 
 def credentials(settings: Settings) -> dict[str, Any]:

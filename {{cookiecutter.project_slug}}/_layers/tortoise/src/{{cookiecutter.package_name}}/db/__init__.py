@@ -10,9 +10,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
+from ..core.errors import Failure, failure_for_sqlstate
+from ..core.settings import Settings
 from . import tortoise_internals as internals
-from .core.errors import Failure, failure_for_sqlstate
-from .core.settings import Settings
 from .tortoise_config import CONNECTION, tortoise_config
 
 if TYPE_CHECKING:

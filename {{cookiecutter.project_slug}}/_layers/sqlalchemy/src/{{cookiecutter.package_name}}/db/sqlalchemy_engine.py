@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 
 def sqlstate(error: BaseException) -> str | None:
-    """The SQLSTATE the server sent, from the driver's error SQLAlchemy wraps (asyncpg and psycopg
-    both name it `sqlstate`); None for an error that did not come from the server."""
+    """The SQLSTATE the server sent, from the DBAPI error SQLAlchemy wraps (both drivers' errors
+    name it `sqlstate`); None for an error that did not come from the server."""
     return getattr(getattr(error, "orig", None), "sqlstate", None)
 
 

@@ -27,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 import anyio.to_thread
 from sqlalchemy.orm import Session
 
-from .core.errors import PoolBusy
+from ..core.errors import PoolBusy
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContext
 from tortoise.exceptions import DBConnectionError
 
+from ..core.errors import PoolBusy
 from . import tortoise_internals as internals
-from .core.errors import PoolBusy
 from .lost_connections import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
 

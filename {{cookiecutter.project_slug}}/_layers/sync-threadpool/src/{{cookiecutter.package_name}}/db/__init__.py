@@ -12,8 +12,8 @@ from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from .core.errors import Failure, failure_for_sqlstate
-from .core.settings import Settings
+from ..core.errors import Failure, failure_for_sqlstate
+from ..core.settings import Settings
 from .sqlalchemy_engine import pool_figures, sqlstate
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 from .threadpool import THREADS, WorkerThreads, close_session
