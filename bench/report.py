@@ -16,6 +16,10 @@ CEILING, ANTIPATTERN = "ceiling", "antipattern"
 SUMMARY_CONCURRENCY = 64  # the issues' targets are read there
 
 
+def latency_title(latency: float) -> str:
+    return "no added latency" if not latency else f"+{latency:g} ms per database round trip"
+
+
 def progress_line(row: Row) -> str:
     errors = sum(row["errors"].values())
     return (
@@ -208,7 +212,7 @@ def plain_tables(doc: dict[str, Any], concurrency: int, level: str) -> list[str]
         "",
     ]
     for latency in plan["latencies_ms"]:
-        title = "no added latency" if not latency else f"+{latency:g} ms per database round trip"
+        title = latency_title(latency)
         lines += [
             f"**{title}**",
             "",
@@ -295,7 +299,7 @@ def summary(doc: dict[str, Any], names: Sequence[str], level: str = "##") -> lis
     concurrency = summary_concurrency(doc)
     lines = [f"{level} At c={concurrency}: req/s (share of the ceiling), p99", ""]
     for latency in plan["latencies_ms"]:
-        title = "no added latency" if not latency else f"+{latency:g} ms per database round trip"
+        title = latency_title(latency)
         lines += [
             f"**{title}**",
             "",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..core.errors import Failure, PoolBusy, failure_for_sqlstate
 from ..core.settings import Settings
-from .sqlalchemy_engine import pool_figures, sqlstate
+from .sqlalchemy_engine import pool_arguments, pool_figures, sqlstate
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 
 if TYPE_CHECKING:
@@ -43,12 +43,7 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
-        engine_url(settings),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed to a request
-        connect_args=connect_args(settings),
+        engine_url(settings), connect_args=connect_args(settings), **pool_arguments(settings)
     )
 
 

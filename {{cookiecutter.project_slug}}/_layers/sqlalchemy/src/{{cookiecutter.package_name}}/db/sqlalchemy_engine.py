@@ -1,13 +1,25 @@
-"""What both SQLAlchemy layers read from an engine and its errors: the SQLSTATE behind an error, the
-pool's figures, and a span per statement."""
+"""What both SQLAlchemy layers share about an engine: how the settings size its pool, the SQLSTATE
+behind an error, the pool's figures, and a span per statement."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from ..core.settings import Settings
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
+
+
+def pool_arguments(settings: Settings) -> dict[str, Any]:
+    """The pool as the settings size it, for create_engine and create_async_engine alike."""
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        "pool_pre_ping": True,  # a connection the server dropped is replaced, not handed to a request
+    }
 
 
 def sqlstate(error: BaseException) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..core.errors import Failure, failure_for_sqlstate
 from ..core.settings import Settings
-from .sqlalchemy_engine import pool_figures, sqlstate
+from .sqlalchemy_engine import pool_arguments, pool_figures, sqlstate
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 from .threadpool import THREADS, WorkerThreads, close_session
 
@@ -46,12 +46,7 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 def make_engine(settings: Settings) -> Engine:
     return create_engine(
-        engine_url(settings),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed to a request
-        connect_args=connect_args(settings),
+        engine_url(settings), connect_args=connect_args(settings), **pool_arguments(settings)
     )
 
 
