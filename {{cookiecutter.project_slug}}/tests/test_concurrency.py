@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .live import StartApp, delete_accounts
+from .committed_rows import delete_accounts
+from .live import StartApp
 from .protocols import Sql
 
 ACCOUNTS = 4
@@ -24,7 +25,8 @@ async def patient_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def accounts(patient_client: AsyncClient, live_sql: Sql) -> AsyncIterator[list[int]]:
+async def account_ids(patient_client: AsyncClient, live_sql: Sql) -> AsyncIterator[list[int]]:
+    """ACCOUNTS accounts opened with OPENING_CENTS each, committed; deleted with their transfers after."""
     ids = []
     for n in range(ACCOUNTS):
         body = {"owner": f"c{n}", "balance_cents": OPENING_CENTS}
@@ -34,9 +36,11 @@ async def accounts(patient_client: AsyncClient, live_sql: Sql) -> AsyncIterator[
     await delete_accounts(live_sql, ids)
 
 
-async def test_concurrent_transfers_keep_the_total(patient_client: AsyncClient, accounts: list[int]) -> None:
+async def test_concurrent_transfers_keep_the_total(
+    patient_client: AsyncClient, account_ids: list[int]
+) -> None:
     chance = random.Random(7)
-    pairs = [chance.sample(accounts, 2) for _ in range(TRANSFERS)]
+    pairs = [chance.sample(account_ids, 2) for _ in range(TRANSFERS)]
 
     responses = await asyncio.gather(
         *(
@@ -51,6 +55,6 @@ async def test_concurrent_transfers_keep_the_total(patient_client: AsyncClient, 
     statuses = {response.status_code for response in responses}
     assert statuses <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
     assert 201 in statuses
-    balances = [(await patient_client.get(f"/accounts/{id_}")).json()["balance_cents"] for id_ in accounts]
+    balances = [(await patient_client.get(f"/accounts/{id_}")).json()["balance_cents"] for id_ in account_ids]
     assert sum(balances) == ACCOUNTS * OPENING_CENTS
     assert min(balances) >= 0

@@ -9,60 +9,45 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .live import (
-    APPLICATION_NAME,
-    THIS_DATABASE,
-    StartApp,
-    app_sessions,
-    delete_accounts,
-    eventually,
-    row_locked,
-)
+from .committed_rows import committed_item, delete_accounts, row_locked
+from .live import StartApp
+from .polling import eventually
 from .protocols import Sql
 from .proxy import proxy_to
+from .server_sessions import APPLICATION_NAME, THIS_DATABASE, all_idle, app_sessions, has_active_session
 
 
 @pytest.fixture
-async def item_id(live_sql: Sql) -> AsyncIterator[int]:
-    [(new_id,)] = await live_sql("INSERT INTO items (name, price_cents) VALUES ('target', 1) RETURNING id")
-    yield int(new_id)
-    await live_sql(f"DELETE FROM items WHERE id = {int(new_id)}")
+async def committed_item_id(live_sql: Sql) -> AsyncIterator[int]:
+    async with committed_item(live_sql) as item_id:
+        yield item_id
 
 
 async def ready(client: AsyncClient) -> bool:
     return (await client.get("/health/ready")).status_code == 200
 
 
-async def has_active_session(live_sql: Sql) -> bool:
-    return bool((await app_sessions(live_sql)).get("active"))
-
-
-async def all_idle(live_sql: Sql) -> bool:
-    """No session of the app runs a query or sits in an open transaction."""
-    return set(await app_sessions(live_sql)) <= {"idle"}
-
-
 async def test_statement_timeout_is_504_and_the_next_request_succeeds(
-    start_app: StartApp, live_sql: Sql, item_id: int
+    start_app: StartApp, live_sql: Sql, committed_item_id: int
 ) -> None:
     async with start_app(db_statement_timeout=0.5) as client:
-        async with row_locked(live_sql, "items", item_id):
+        async with row_locked(live_sql, "items", committed_item_id):
             started = time.monotonic()
-            response = await client.patch(f"/items/{item_id}", json={"price_cents": 2})
+            response = await client.patch(f"/items/{committed_item_id}", json={"price_cents": 2})
             waited = time.monotonic() - started
 
         assert response.status_code == 504
         assert response.json()["code"] == "database_timeout"
         assert waited < 3
-        assert (await client.patch(f"/items/{item_id}", json={"price_cents": 3})).status_code == 200
+        assert (await client.patch(f"/items/{committed_item_id}", json={"price_cents": 3})).status_code == 200
 
 
 async def test_exhausted_pool_is_503_quickly_and_recovers(
-    start_app: StartApp, live_sql: Sql, item_id: int
+    start_app: StartApp, live_sql: Sql, committed_item_id: int
 ) -> None:
     async with start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5) as client:
-        async with row_locked(live_sql, "items", item_id):
-            holder = asyncio.create_task(client.patch(f"/items/{item_id}", json={"price_cents": 2}))
+        async with row_locked(live_sql, "items", committed_item_id):
+            holder = asyncio.create_task(client.patch(f"/items/{committed_item_id}", json={"price_cents": 2}))
             assert await eventually(lambda: has_active_session(live_sql))
             started = time.monotonic()
             response = await client.get("/items")
@@ -116,12 +101,14 @@ async def test_connections_killed_by_the_server_are_replaced(start_app: StartApp
 
 
 async def test_cancelled_requests_return_their_connections(
-    start_app: StartApp, live_sql: Sql, item_id: int
+    start_app: StartApp, live_sql: Sql, committed_item_id: int
 ) -> None:
     async with start_app(db_pool_size=5, db_max_overflow=0, db_pool_timeout=10) as client:
-        async with row_locked(live_sql, "items", item_id):
+        async with row_locked(live_sql, "items", committed_item_id):
             requests = [
-                asyncio.wait_for(client.patch(f"/items/{item_id}", json={"price_cents": n}), timeout=0.3)
+                asyncio.wait_for(
+                    client.patch(f"/items/{committed_item_id}", json={"price_cents": n}), timeout=0.3
+                )
                 for n in range(100)
             ]
             outcomes = await asyncio.gather(*requests, return_exceptions=True)
@@ -136,7 +123,7 @@ async def test_cancelled_requests_return_their_connections(
             return ready.status_code == 200 and ready.json()["pool"]["checked_out"] == 0
 
         assert await eventually(all_handed_back), (await client.get("/health/ready")).json()
-        assert (await client.patch(f"/items/{item_id}", json={"price_cents": 7})).status_code == 200
+        assert (await client.patch(f"/items/{committed_item_id}", json={"price_cents": 7})).status_code == 200
 
 
 # Transfers between three accounts in both directions. Were rows locked in arrival order, two

@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.core.logs import ConsoleFormatter, JsonFormatter
+from {{ cookiecutter.package_name }}.core.logs import APP_LOGGER, ConsoleFormatter, JsonFormatter
 from {{ cookiecutter.package_name }}.core.request_id import HEADER
 from {{ cookiecutter.package_name }}.core.settings import Settings
 
-from .live import StartApp, row_locked
+from .committed_rows import committed_item, row_locked
+from .live import StartApp, unreachable_database_url
 from .protocols import Sql
-from .waiting import committed_item
 
-PACKAGE = "{{ cookiecutter.package_name }}"
 PASSWORD = "hunter2-never-logged"  # noqa: S105 (a marker to search logs for, not a credential)
 UNLOGGED_VALUE = "value-never-logged"
 PRODUCTION: dict[str, Any] = {
@@ -65,7 +64,7 @@ async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
     start_app: StartApp, live_sql: Sql, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The app's loggers, as in production: the root logger stays at WARNING.
-    with caplog.at_level(logging.INFO, logger=PACKAGE):
+    with caplog.at_level(logging.INFO, logger=APP_LOGGER):
         async with (
             committed_item(live_sql) as item_id,
             start_app(db_statement_timeout=0.5, log_level="INFO") as client,
@@ -92,8 +91,8 @@ async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
 async def test_lines_never_hold_the_database_password(
     start_app: StartApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
-    with caplog.at_level(logging.DEBUG, logger=PACKAGE):
+    url = unreachable_database_url(PASSWORD)
+    with caplog.at_level(logging.DEBUG, logger=APP_LOGGER):
         async with start_app(database_url=url, db_connect_timeout=1, log_level="DEBUG") as client:
             assert (await client.get("/items/1")).status_code == 503
             assert (await client.get("/health/ready")).status_code == 503

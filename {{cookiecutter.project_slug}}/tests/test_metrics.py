@@ -5,9 +5,11 @@ import re
 
 from httpx import AsyncClient
 
-from .live import StartApp, eventually, row_locked
+from .committed_rows import committed_item, row_locked
+from .live import StartApp
+from .polling import eventually
 from .protocols import Sql
-from .waiting import committed_item, has_active_session
+from .server_sessions import has_active_session
 
 POOL_GAUGES = ("size", "checked_out", "overflow")
 

@@ -16,17 +16,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from .live import StartApp, delete_accounts
+from .committed_rows import delete_accounts
+from .live import StartApp
+from .processes import free_port
 from .protocols import Sql
 
 PGBOUNCER = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def run_as(database_url: str) -> str:
@@ -98,13 +93,14 @@ def serve(command: list[str], port: int, folder: Path, database_url: str) -> Ite
 
 
 @pytest.fixture
-async def created_items(live_sql: Sql) -> AsyncIterator[None]:
+async def bouncer_items_deleted_after(live_sql: Sql) -> AsyncIterator[None]:
+    """The test's items are committed for real; they go when it ends."""
     yield
     await live_sql("DELETE FROM items WHERE name LIKE 'bouncer-%'")
 
 
 async def test_the_api_works_behind_pgbouncer(
-    start_app: StartApp, pgbouncer_url: str, live_sql: Sql, created_items: None
+    start_app: StartApp, pgbouncer_url: str, live_sql: Sql, bouncer_items_deleted_after: None
 ) -> None:
     async with start_app(database_url=pgbouncer_url, db_pgbouncer=True) as client:
         assert (await client.get("/health/ready")).status_code == 200

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from .live import StartApp
+from .live import StartApp, unreachable_database_url
 
 PASSWORD = "hunter2-never-shown"  # noqa: S105 (a marker to search logs for, not a credential)
 
@@ -61,7 +61,7 @@ async def test_cors_opens_only_to_listed_origins(start_app: StartApp) -> None:
 async def test_database_failures_are_logged_once_without_secrets(
     start_app: StartApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
+    url = unreachable_database_url(PASSWORD)
     with caplog.at_level(logging.INFO):
         async with start_app(database_url=url, db_connect_timeout=1) as client:
             response = await client.get("/items/1")

@@ -1,10 +1,7 @@
 """AUTH_* settings that cannot work stop the start with one line; tokens and claims stay out of logs."""
 
 import logging
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
@@ -13,13 +10,9 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 from ..live import StartApp
+from ..processes import SERVE
+from .plugin import without_auth_environment
 from .provider import SUITE, bearer
-
-SERVE = Path(sys.executable).with_name("serve")
-
-
-def without_auth_environment() -> dict[str, str]:
-    return {name: value for name, value in os.environ.items() if not name.startswith("AUTH_")}
 
 
 def test_production_refuses_to_start_without_issuer_and_audience(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,26 +1,24 @@
 """`uv run token`: development tokens the service accepts while AUTH_ISSUER is unset, and only then."""
 
 import asyncio
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from {{ cookiecutter.package_name }}.auth.errors import InvalidToken
 
 from ..live import StartApp
+from ..processes import BIN
+from .plugin import without_auth_environment
 from .provider import bearer
 
-TOKEN = Path(sys.executable).with_name("token")
+TOKEN = BIN / "token"
 SECRET = "a-development-secret-for-this-test"  # noqa: S105 (a test value)
 
 
 def token_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `token`; async tests do it on a thread, as waiting for a process would block the loop."""
-    base = {name: value for name, value in os.environ.items() if not name.startswith("AUTH_")}
     return subprocess.run(  # noqa: S603 (the project's own entry point)
         [str(TOKEN), *args],
-        env=base | {"ENVIRONMENT": "development", "SECRET_KEY": SECRET} | env,
+        env=without_auth_environment() | {"ENVIRONMENT": "development", "SECRET_KEY": SECRET} | env,
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,7 +10,8 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.auth.errors import IdentityUnavailable, Reason
 
-from ..live import StartApp, eventually
+from ..live import StartApp
+from ..polling import eventually
 from .provider import CONFIGURATION_PATH, Provider, SigningKey, bearer
 
 WHO = "/me"  # needs a valid token and nothing else: no database in the way

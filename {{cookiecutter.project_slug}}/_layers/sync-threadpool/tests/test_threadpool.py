@@ -22,17 +22,12 @@ from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.main import create_app
 
 from .clients import app_client
+from .committed_rows import delete_accounts, row_locked
 from .declared import record_responses
-from .live import (
-    APPLICATION_NAME,
-    THIS_DATABASE,
-    StartApp,
-    app_sessions,
-    delete_accounts,
-    eventually,
-    row_locked,
-)
+from .live import StartApp
+from .polling import eventually
 from .protocols import Sql
+from .server_sessions import APPLICATION_NAME, THIS_DATABASE, app_sessions
 
 PROMPT_SECONDS = 0.5
 
