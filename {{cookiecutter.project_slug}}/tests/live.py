@@ -1,10 +1,10 @@
 """The apps tests run against, whatever the driver: the run's app, and apps with their own pool and
-real commits for tests of concurrency and faults."""
+real commits for tests of concurrency and faults; and the paths of their routes, by name."""
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from asgi_lifespan import LifespanManager
@@ -24,6 +24,12 @@ StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 # The suite's identity provider: a real HTTP server, its keys made for this run.
 pytest_plugins = ["tests.auth.plugin"]
 {%- endif %}
+
+
+class PathTo(Protocol):
+    """The path of one of the app's routes, by its name (the operation id in the schema)."""
+
+    def __call__(self, name: str, /, **path_params: object) -> str: ...
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -50,6 +56,13 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = record_responses(create_app(settings))
     async with LifespanManager(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+def path_to(app: FastAPI) -> PathTo:
+    """`path_to("get_item", item_id=7)` is "/items/7": tests name routes as a client generated from
+    the schema does, so a path that moves moves for them too. Every app has the same routes."""
+    return app.url_path_for
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from .live import StartApp, unreachable_database_url
+from {{ cookiecutter.package_name }}.core.errors import DRAINING, Failure
+
+from .live import PathTo, StartApp, unreachable_database_url
 
 PASSWORD = "secret-password"  # noqa: S105 (a marker to look for in responses, not a credential)
 
@@ -19,15 +21,15 @@ async def unreachable_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
         yield http
 
 
-async def test_live_is_200(client: AsyncClient) -> None:
-    response = await client.get("/health/live")
+async def test_live_is_200(client: AsyncClient, path_to: PathTo) -> None:
+    response = await client.get(path_to("live"))
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_reports_the_pool(client: AsyncClient) -> None:
-    response = await client.get("/health/ready")
+async def test_ready_reports_the_pool(client: AsyncClient, path_to: PathTo) -> None:
+    response = await client.get(path_to("ready"))
 
     assert response.status_code == 200
     body = response.json()
@@ -36,25 +38,25 @@ async def test_ready_reports_the_pool(client: AsyncClient) -> None:
 
 
 async def test_ready_is_503_while_draining(
-    app: FastAPI, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, client: AsyncClient, path_to: PathTo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app.state.shutdown, "draining", True)  # as after SIGTERM (test_shutdown.py)
 
-    response = await client.get("/health/ready")
+    response = await client.get(path_to("ready"))
 
     assert response.status_code == 503
     assert response.headers["retry-after"]
-    assert response.json()["code"] == "draining"
+    assert response.json()["code"] == DRAINING
 
 
-async def test_unreachable_database_is_503_not_500(unreachable_client: AsyncClient) -> None:
-    assert (await unreachable_client.get("/health/live")).status_code == 200
+async def test_unreachable_database_is_503_not_500(unreachable_client: AsyncClient, path_to: PathTo) -> None:
+    assert (await unreachable_client.get(path_to("live"))).status_code == 200
 
-    ready = await unreachable_client.get("/health/ready")
-    data = await unreachable_client.get("/items/1")
+    ready = await unreachable_client.get(path_to("ready"))
+    data = await unreachable_client.get(path_to("get_item", item_id=1))
 
     for response in (ready, data):
         assert response.status_code == 503
         assert response.headers["retry-after"]
-        assert response.json()["code"] == "database_unavailable"
+        assert response.json()["code"] == Failure.UNAVAILABLE.code
     assert PASSWORD not in data.text

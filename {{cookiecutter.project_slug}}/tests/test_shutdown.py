@@ -18,6 +18,7 @@ import pytest
 
 {% if cookiecutter.auth == "jwt" %}from .auth.provider import caller_headers
 {% endif %}from .committed_rows import committed_item, row_locked
+from .live import PathTo
 from .polling import eventually
 from .processes import SERVE, free_port
 from .protocols import Sql
@@ -38,6 +39,7 @@ class ServeProcess:
     log: Path
     # No keep-alive: each probe opens a fresh connection, as a load balancer's health check does.
     probe: httpx.AsyncClient
+    path_to: PathTo
 
     def lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
@@ -51,7 +53,7 @@ class ServeProcess:
 
     async def ready(self) -> bool:
         assert self.process.poll() is None, self.log.read_text()[-3000:]
-        return await self.status("/health/ready") == 200
+        return await self.status(self.path_to("ready")) == 200
 
 
 def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -68,7 +70,7 @@ def log_folder() -> Iterator[Path]:
 
 
 @pytest.fixture
-async def serve_process(database_url: str, log_folder: Path) -> AsyncIterator[ServeProcess]:
+async def serve_process(database_url: str, log_folder: Path, path_to: PathTo) -> AsyncIterator[ServeProcess]:
     """`serve` on the test database, answering readiness, with a drain long enough to watch."""
     port = free_port()
     env = {
@@ -87,7 +89,7 @@ async def serve_process(database_url: str, log_folder: Path) -> AsyncIterator[Se
     limits = httpx.Limits(max_keepalive_connections=0)
     probe = await asyncio.to_thread(httpx.AsyncClient, timeout=2, limits=limits)
     async with probe:
-        server = ServeProcess(process, f"http://127.0.0.1:{port}", log, probe)
+        server = ServeProcess(process, f"http://127.0.0.1:{port}", log, probe, path_to)
         try:
             assert await eventually(server.ready, within=60), log.read_text()[-3000:]
             yield server
@@ -98,7 +100,7 @@ async def serve_process(database_url: str, log_folder: Path) -> AsyncIterator[Se
 
 
 async def test_sigterm_drains_then_lets_the_request_in_flight_finish(
-    serve_process: ServeProcess, live_sql: Sql
+    serve_process: ServeProcess, live_sql: Sql, path_to: PathTo
 ) -> None:
     async with (
         committed_item(live_sql) as item_id,
@@ -106,17 +108,21 @@ async def test_sigterm_drains_then_lets_the_request_in_flight_finish(
     ):
         async with row_locked(live_sql, "items", item_id):
             in_flight = asyncio.create_task(
-                http.patch(f"/items/{item_id}", json={"price_cents": 2}, headers={"X-Request-ID": REQUEST_ID})
+                http.patch(
+                    path_to("update_item", item_id=item_id),
+                    json={"price_cents": 2},
+                    headers={"X-Request-ID": REQUEST_ID},
+                )
             )
             assert await eventually(lambda: has_active_session(live_sql))
 
             serve_process.process.send_signal(signal.SIGTERM)
 
             async def draining() -> bool:
-                return await serve_process.status("/health/ready") == 503
+                return await serve_process.status(path_to("ready")) == 503
 
             async def closed() -> bool:
-                return await serve_process.status("/health/live") is None
+                return await serve_process.status(path_to("live")) is None
 
             assert await eventually(draining, within=DRAIN_SECONDS)
             assert await eventually(closed, within=DRAIN_SECONDS + 10)
