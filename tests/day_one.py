@@ -45,13 +45,16 @@ async def get_tag(tag_id: TagId, session: SessionDep) -> schemas.Tag:
 '''
 ITEM_TEST = """
 
-async def test_sku_is_stored_and_read_back(client: AsyncClient) -> None:
-    created = await create(client, "sku-lamp", sku="LMP-1")
+async def test_sku_is_stored_and_read_back(
+    client: AsyncClient, path_to: PathTo, create_item: CreateItem
+) -> None:
+    created = await create_item("sku-lamp", sku="LMP-1")
 
-    read = await client.get(f"/items/{created['id']}")
+    read = await client.get(path_to("get_item", item_id=created["id"]))
 
     assert read.json()["sku"] == "LMP-1"
-    assert (await client.post("/items", json={"name": "long", "sku": "x" * 41})).status_code == 422
+    too_long = await client.post(path_to("create_item"), json={"name": "long", "sku": "x" * 41})
+    assert too_long.status_code == 422
 """
 TAG_TESTS = '''"""Tags: created, read, unique labels, unknown ids."""
 

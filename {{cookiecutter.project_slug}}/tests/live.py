@@ -1,12 +1,10 @@
 """The apps tests run against, whatever the driver: the run's app, and apps with their own pool and
-real commits for tests of concurrency and faults."""
+real commits for tests of concurrency and faults; and the paths of their routes, by name."""
 
-import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from asgi_lifespan import LifespanManager
@@ -19,16 +17,19 @@ from {{ cookiecutter.package_name }}.main import create_app
 from .clients import app_client
 from .declared import record_responses
 from .postgres import named_server, test_server_url, test_settings
-from .protocols import Sql
 
-APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
-# Other runs may share the server (each with a database of its own): look at this run's sessions only.
-THIS_DATABASE = "datname = current_database()"
+
 {%- if cookiecutter.auth == "jwt" %}
 # The suite's identity provider: a real HTTP server, its keys made for this run.
 pytest_plugins = ["tests.auth.plugin"]
 {%- endif %}
+
+
+class PathTo(Protocol):
+    """The path of one of the app's routes, by its name (the operation id in the schema)."""
+
+    def __call__(self, name: str, /, **path_params: object) -> str: ...
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -57,6 +58,13 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield application
 
 
+@pytest.fixture(scope="session")
+def path_to(app: FastAPI) -> PathTo:
+    """`path_to("get_item", item_id=7)` is "/items/7": tests name routes as a client generated from
+    the schema does, so a path that moves moves for them too. Every app has the same routes."""
+    return app.url_path_for
+
+
 @pytest.fixture
 def start_app(settings: Settings) -> StartApp:
     """Start an app on the test database with some settings changed, e.g. `start_app(db_pool_size=1)`."""
@@ -78,46 +86,7 @@ async def live_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-@contextlib.asynccontextmanager
-async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[None]:
-    """Another session holds the row's lock until the block ends. One statement does it (lock,
-    then sleep), so it needs nothing from the driver but plain SQL."""
-    holder = asyncio.create_task(
-        live_sql(f"SELECT pg_sleep(60) FROM (SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE) AS held")
-    )
-    try:
-        sleeping = f"SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND {THIS_DATABASE}"
-        assert await eventually(lambda: live_sql(sleeping))
-        yield
-    finally:
-        await live_sql(f"SELECT pg_cancel_backend(pid) FROM ({sleeping}) AS holders")
-        with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
-            await holder
-
-
-async def eventually(check: Callable[[], Awaitable[object]], within: float = 5.0) -> bool:
-    """Poll `check` until it returns something truthy; False if it never does within `within` s."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
-async def delete_accounts(live_sql: Sql, ids: list[int]) -> None:
-    """Remove committed accounts with their transfers and audit events (children first)."""
-    listed = ", ".join(str(int(id_)) for id_ in ids)
-    theirs = f"from_account_id IN ({listed}) OR to_account_id IN ({listed})"
-    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
-    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
-    await live_sql(f"DELETE FROM accounts WHERE id IN ({listed})")
-
-
-async def app_sessions(live_sql: Sql) -> dict[str, int]:
-    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
-    rows = await live_sql(
-        "SELECT state, count(*) FROM pg_stat_activity"
-        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE} GROUP BY state"
-    )
-    return {str(state): int(count) for state, count in rows}
+def unreachable_database_url(password: str) -> str:
+    """A DATABASE_URL on a port nothing listens on (9, discard): every connection is refused at once.
+    The password is one the test then looks for, in logs and responses."""
+    return f"postgresql://app:{password}@127.0.0.1:9/app"

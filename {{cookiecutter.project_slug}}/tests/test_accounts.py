@@ -1,99 +1,138 @@
 """Accounts and transfers: atomic moves, 409 without side effects, eager-loaded history, audit."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from httpx import AsyncClient
+import pytest
+from httpx import AsyncClient, Response
 
+from {{ cookiecutter.package_name }}.core.errors import InsufficientFunds
+
+from .live import PathTo
 from .protocols import CountQueries, Sql
 
-
-async def open_account(client: AsyncClient, balance_cents: int, owner: str = "ada") -> dict[str, Any]:
-    response = await client.post("/accounts", json={"owner": owner, "balance_cents": balance_cents})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+Account = dict[str, Any]
+OpenAccount = Callable[..., Awaitable[Account]]
+Transfer = Callable[[Account, Account, int], Awaitable[Response]]
+BalanceOf = Callable[[Account], Awaitable[int]]
 
 
-async def balance(client: AsyncClient, account: dict[str, Any]) -> int:
-    response = await client.get(f"/accounts/{account['id']}")
-    assert response.status_code == 200
-    cents: int = response.json()["balance_cents"]
-    return cents
+@pytest.fixture
+def open_account(client: AsyncClient, path_to: PathTo) -> OpenAccount:
+    """`await open_account(500, owner="grace")` opens an account and returns its body."""
+
+    async def open_(balance_cents: int, owner: str = "ada") -> Account:
+        body = {"owner": owner, "balance_cents": balance_cents}
+        response = await client.post(path_to("create_account"), json=body)
+        assert response.status_code == 201, response.text
+        account: Account = response.json()
+        return account
+
+    return open_
 
 
-async def send(client: AsyncClient, source: dict[str, Any], target: dict[str, Any], cents: int) -> Any:
-    body = {"from_account_id": source["id"], "to_account_id": target["id"], "amount_cents": cents}
-    return await client.post("/transfers", json=body)
+@pytest.fixture
+def transfer(client: AsyncClient, path_to: PathTo) -> Transfer:
+    """`await transfer(source, target, 300)` asks to move 300 cents; the response is the test's to judge."""
+
+    async def send(source: Account, target: Account, cents: int) -> Response:
+        body = {"from_account_id": source["id"], "to_account_id": target["id"], "amount_cents": cents}
+        return await client.post(path_to("create_transfer"), json=body)
+
+    return send
 
 
-async def test_create_and_read_account(client: AsyncClient) -> None:
-    account = await open_account(client, 500, owner="grace")
+@pytest.fixture
+def balance_of(client: AsyncClient, path_to: PathTo) -> BalanceOf:
+    """`await balance_of(account)` is its balance in cents, read through the API."""
 
-    response = await client.get(f"/accounts/{account['id']}")
+    async def balance(account: Account) -> int:
+        response = await client.get(path_to("get_account", account_id=account["id"]))
+        assert response.status_code == 200
+        cents: int = response.json()["balance_cents"]
+        return cents
+
+    return balance
+
+
+async def test_create_and_read_account(
+    client: AsyncClient, path_to: PathTo, open_account: OpenAccount
+) -> None:
+    account = await open_account(500, owner="grace")
+
+    response = await client.get(path_to("get_account", account_id=account["id"]))
 
     assert response.status_code == 200
     assert response.json() == account
     assert account["owner"] == "grace"
 
 
-async def test_negative_opening_balance_is_422(client: AsyncClient) -> None:
-    response = await client.post("/accounts", json={"owner": "x", "balance_cents": -1})
+async def test_negative_opening_balance_is_422(client: AsyncClient, path_to: PathTo) -> None:
+    response = await client.post(path_to("create_account"), json={"owner": "x", "balance_cents": -1})
 
     assert response.status_code == 422
 
 
-async def test_unknown_account_is_404(client: AsyncClient) -> None:
-    assert (await client.get("/accounts/999999")).status_code == 404
+async def test_unknown_account_is_404(client: AsyncClient, path_to: PathTo) -> None:
+    assert (await client.get(path_to("get_account", account_id=999999))).status_code == 404
 
 
-async def test_transfer_moves_money(client: AsyncClient) -> None:
-    source, target = await open_account(client, 1000), await open_account(client, 0)
+async def test_transfer_moves_money(
+    open_account: OpenAccount, transfer: Transfer, balance_of: BalanceOf
+) -> None:
+    source, target = await open_account(1000), await open_account(0)
 
-    response = await send(client, source, target, 300)
+    response = await transfer(source, target, 300)
 
     assert response.status_code == 201
     assert response.json()["amount_cents"] == 300
-    assert (await balance(client, source), await balance(client, target)) == (700, 300)
+    assert (await balance_of(source), await balance_of(target)) == (700, 300)
 
 
-async def test_insufficient_funds_is_409_and_changes_nothing(client: AsyncClient, sql: Sql) -> None:
-    source, target = await open_account(client, 100), await open_account(client, 0)
+async def test_insufficient_funds_is_409_and_changes_nothing(
+    open_account: OpenAccount, transfer: Transfer, balance_of: BalanceOf, sql: Sql
+) -> None:
+    source, target = await open_account(100), await open_account(0)
 
-    response = await send(client, source, target, 101)
+    response = await transfer(source, target, 101)
 
     assert response.status_code == 409
-    assert response.json()["code"] == "insufficient_funds"
-    assert (await balance(client, source), await balance(client, target)) == (100, 0)
+    assert response.json()["code"] == InsufficientFunds.code
+    assert (await balance_of(source), await balance_of(target)) == (100, 0)
     assert await sql("SELECT id FROM transfers") == []
 
 
-async def test_transfer_to_unknown_account_is_404_and_changes_nothing(client: AsyncClient) -> None:
-    source = await open_account(client, 100)
+async def test_transfer_to_unknown_account_is_404_and_changes_nothing(
+    open_account: OpenAccount, transfer: Transfer, balance_of: BalanceOf
+) -> None:
+    source = await open_account(100)
 
-    response = await send(client, source, {"id": 999999}, 10)
+    response = await transfer(source, {"id": 999999}, 10)
 
     assert response.status_code == 404
-    assert await balance(client, source) == 100
+    assert await balance_of(source) == 100
 
 
-async def test_transfer_to_the_same_account_is_422(client: AsyncClient) -> None:
-    account = await open_account(client, 100)
+async def test_transfer_to_the_same_account_is_422(open_account: OpenAccount, transfer: Transfer) -> None:
+    account = await open_account(100)
 
-    assert (await send(client, account, account, 10)).status_code == 422
-
-
-async def test_zero_amount_is_422(client: AsyncClient) -> None:
-    source, target = await open_account(client, 100), await open_account(client, 0)
-
-    assert (await send(client, source, target, 0)).status_code == 422
+    assert (await transfer(account, account, 10)).status_code == 422
 
 
-async def test_history_embeds_both_accounts_newest_first(client: AsyncClient) -> None:
-    ada, bob = await open_account(client, 100, "ada"), await open_account(client, 100, "bob")
-    await send(client, ada, bob, 10)
-    await send(client, bob, ada, 20)
+async def test_zero_amount_is_422(open_account: OpenAccount, transfer: Transfer) -> None:
+    source, target = await open_account(100), await open_account(0)
 
-    response = await client.get(f"/accounts/{ada['id']}/transfers")
+    assert (await transfer(source, target, 0)).status_code == 422
+
+
+async def test_history_embeds_both_accounts_newest_first(
+    client: AsyncClient, path_to: PathTo, open_account: OpenAccount, transfer: Transfer
+) -> None:
+    ada, bob = await open_account(100, "ada"), await open_account(100, "bob")
+    await transfer(ada, bob, 10)
+    await transfer(bob, ada, 20)
+
+    response = await client.get(path_to("list_transfers", account_id=ada["id"]))
 
     assert response.status_code == 200
     history = response.json()
@@ -102,32 +141,39 @@ async def test_history_embeds_both_accounts_newest_first(client: AsyncClient) ->
     assert history[0]["to_account"] == {"id": ada["id"], "owner": "ada"}
 
 
-async def test_history_of_unknown_account_is_404(client: AsyncClient) -> None:
-    assert (await client.get("/accounts/999999/transfers")).status_code == 404
+async def test_history_of_unknown_account_is_404(client: AsyncClient, path_to: PathTo) -> None:
+    assert (await client.get(path_to("list_transfers", account_id=999999))).status_code == 404
 
 
 async def test_history_takes_the_same_queries_for_any_length(
-    client: AsyncClient, count_queries: CountQueries
+    client: AsyncClient,
+    path_to: PathTo,
+    open_account: OpenAccount,
+    transfer: Transfer,
+    count_queries: CountQueries,
 ) -> None:
-    hub = await open_account(client, 10_000, "hub")
-    others = [await open_account(client, 0, f"spoke-{n}") for n in range(20)]
-    await send(client, hub, others[0], 1)
+    hub = await open_account(10_000, "hub")
+    others = [await open_account(0, f"spoke-{n}") for n in range(20)]
+    history = path_to("list_transfers", account_id=hub["id"])
+    await transfer(hub, others[0], 1)
     with count_queries() as short:
-        assert len((await client.get(f"/accounts/{hub['id']}/transfers")).json()) == 1
+        assert len((await client.get(history)).json()) == 1
 
     for other in others[1:]:
-        await send(client, hub, other, 1)
+        await transfer(hub, other, 1)
     with count_queries() as long:
-        assert len((await client.get(f"/accounts/{hub['id']}/transfers")).json()) == 20
+        assert len((await client.get(history)).json()) == 20
 
     assert long.count == short.count
     assert short.count <= 3
 
 
-async def test_transfer_is_audited_in_the_background(client: AsyncClient, sql: Sql) -> None:
-    source, target = await open_account(client, 100), await open_account(client, 0)
+async def test_transfer_is_audited_in_the_background(
+    open_account: OpenAccount, transfer: Transfer, sql: Sql
+) -> None:
+    source, target = await open_account(100), await open_account(0)
 
-    transfer = (await send(client, source, target, 5)).json()
+    sent = (await transfer(source, target, 5)).json()
 
-    events = await sql(f"SELECT action FROM audit_events WHERE subject_id = {int(transfer['id'])}")
+    events = await sql(f"SELECT action FROM audit_events WHERE subject_id = {int(sent['id'])}")
     assert events == [("transfer.created",)]

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .live import StartApp, delete_accounts
+from .committed_rows import delete_accounts
+from .live import PathTo, StartApp
 from .protocols import Sql
 
 ACCOUNTS = 4
@@ -24,24 +25,29 @@ async def patient_client(start_app: StartApp) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def accounts(patient_client: AsyncClient, live_sql: Sql) -> AsyncIterator[list[int]]:
+async def account_ids(
+    patient_client: AsyncClient, live_sql: Sql, path_to: PathTo
+) -> AsyncIterator[list[int]]:
+    """ACCOUNTS accounts opened with OPENING_CENTS each, committed; deleted with their transfers after."""
     ids = []
     for n in range(ACCOUNTS):
         body = {"owner": f"c{n}", "balance_cents": OPENING_CENTS}
-        response = await patient_client.post("/accounts", json=body)
+        response = await patient_client.post(path_to("create_account"), json=body)
         ids.append(int(response.json()["id"]))
     yield ids
     await delete_accounts(live_sql, ids)
 
 
-async def test_concurrent_transfers_keep_the_total(patient_client: AsyncClient, accounts: list[int]) -> None:
+async def test_concurrent_transfers_keep_the_total(
+    patient_client: AsyncClient, account_ids: list[int], path_to: PathTo
+) -> None:
     chance = random.Random(7)
-    pairs = [chance.sample(accounts, 2) for _ in range(TRANSFERS)]
+    pairs = [chance.sample(account_ids, 2) for _ in range(TRANSFERS)]
 
     responses = await asyncio.gather(
         *(
             patient_client.post(
-                "/transfers",
+                path_to("create_transfer"),
                 json={"from_account_id": a, "to_account_id": b, "amount_cents": chance.randint(1, 4000)},
             )
             for a, b in pairs
@@ -51,6 +57,9 @@ async def test_concurrent_transfers_keep_the_total(patient_client: AsyncClient, 
     statuses = {response.status_code for response in responses}
     assert statuses <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
     assert 201 in statuses
-    balances = [(await patient_client.get(f"/accounts/{id_}")).json()["balance_cents"] for id_ in accounts]
+    balances = [
+        (await patient_client.get(path_to("get_account", account_id=id_))).json()["balance_cents"]
+        for id_ in account_ids
+    ]
     assert sum(balances) == ACCOUNTS * OPENING_CENTS
     assert min(balances) >= 0

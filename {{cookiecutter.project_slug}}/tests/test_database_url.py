@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED, SCHEMES, normalise
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from .live import StartApp
+from .live import PathTo, StartApp
 
 WRITTEN = "app:p%40ss%2Fw@db.internal:6543/orders?sslmode=require"
 
@@ -57,11 +57,11 @@ def test_an_empty_value_means_unset() -> None:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 async def test_the_app_connects_with_its_own_driver_whatever_the_suffix(
-    start_app: StartApp, database_url: str, scheme: str
+    start_app: StartApp, path_to: PathTo, database_url: str, scheme: str
 ) -> None:
     written = scheme + database_url.removeprefix("postgresql")
 
     async with start_app(database_url=written, db_pool_size=1, db_max_overflow=0) as client:
-        ready = await client.get("/health/ready")
+        ready = await client.get(path_to("ready"))
 
     assert ready.status_code == 200, ready.text

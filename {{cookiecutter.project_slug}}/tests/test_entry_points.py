@@ -25,9 +25,9 @@ from {{ cookiecutter.package_name }}.core.settings import get_settings
 
 from .live import pytest_sessionstart
 from .postgres import BAD_SETTING
+from .processes import BIN
 
 PROJECT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent  # this environment's console scripts
 
 ENTRY_POINTS: dict[str, list[str]] = {
     "serve": ["serve"],

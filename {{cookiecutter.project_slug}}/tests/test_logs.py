@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.core.logs import ConsoleFormatter, JsonFormatter
+from {{ cookiecutter.package_name }}.core.errors import Failure
+from {{ cookiecutter.package_name }}.core.logs import APP_LOGGER, ConsoleFormatter, JsonFormatter
 from {{ cookiecutter.package_name }}.core.request_id import HEADER
 from {{ cookiecutter.package_name }}.core.settings import Settings
 
-from .live import StartApp, row_locked
+from .committed_rows import committed_item, row_locked
+from .live import PathTo, StartApp, unreachable_database_url
 from .protocols import Sql
-from .waiting import committed_item
 
-PACKAGE = "{{ cookiecutter.package_name }}"
 PASSWORD = "hunter2-never-logged"  # noqa: S105 (a marker to search logs for, not a credential)
 UNLOGGED_VALUE = "value-never-logged"
 PRODUCTION: dict[str, Any] = {
@@ -36,43 +36,43 @@ UNSAFE_IDS = {
 }
 
 
-async def test_a_request_gets_an_id_when_it_brings_none(client: AsyncClient) -> None:
-    response = await client.get("/health/live")
+async def test_a_request_gets_an_id_when_it_brings_none(client: AsyncClient, path_to: PathTo) -> None:
+    response = await client.get(path_to("live"))
 
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers[HEADER])
 
 
-async def test_a_safe_request_id_is_kept(client: AsyncClient) -> None:
-    response = await client.get("/health/live", headers={HEADER: "edge-7f3a.1:9_Z"})
+async def test_a_safe_request_id_is_kept(client: AsyncClient, path_to: PathTo) -> None:
+    response = await client.get(path_to("live"), headers={HEADER: "edge-7f3a.1:9_Z"})
 
     assert response.headers[HEADER] == "edge-7f3a.1:9_Z"
 
 
 @pytest.mark.parametrize("offered", UNSAFE_IDS.values(), ids=UNSAFE_IDS.keys())
-async def test_an_unsafe_request_id_is_replaced(client: AsyncClient, offered: str) -> None:
-    response = await client.get("/health/live", headers=[(HEADER.encode(), offered.encode())])
+async def test_an_unsafe_request_id_is_replaced(client: AsyncClient, path_to: PathTo, offered: str) -> None:
+    response = await client.get(path_to("live"), headers=[(HEADER.encode(), offered.encode())])
 
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers[HEADER])
 
 
-async def test_each_request_gets_its_own_id(client: AsyncClient) -> None:
-    first, second = await client.get("/health/live"), await client.get("/health/live")
+async def test_each_request_gets_its_own_id(client: AsyncClient, path_to: PathTo) -> None:
+    first, second = await client.get(path_to("live")), await client.get(path_to("live"))
 
     assert first.headers[HEADER] != second.headers[HEADER]
 
 
 async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
-    start_app: StartApp, live_sql: Sql, caplog: pytest.LogCaptureFixture
+    start_app: StartApp, live_sql: Sql, path_to: PathTo, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The app's loggers, as in production: the root logger stays at WARNING.
-    with caplog.at_level(logging.INFO, logger=PACKAGE):
+    with caplog.at_level(logging.INFO, logger=APP_LOGGER):
         async with (
             committed_item(live_sql) as item_id,
             start_app(db_statement_timeout=0.5, log_level="INFO") as client,
             row_locked(live_sql, "items", item_id),
         ):
             response = await client.patch(
-                f"/items/{item_id}",
+                path_to("update_item", item_id=item_id),
                 json={"description": UNLOGGED_VALUE},
                 headers={HEADER: "req-timeout-1"},
             )
@@ -83,20 +83,21 @@ async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
     failure = json.loads(JsonFormatter().format(mine[0]))
     assert failure["request_id"] == "req-timeout-1"
     assert failure["sqlstate"] == "57014"
-    assert failure["failure"] == "database_timeout"
+    assert failure["failure"] == Failure.TIMEOUT.code
     access = json.loads(JsonFormatter().format(mine[1]))
-    assert (access["method"], access["path"], access["status"]) == ("PATCH", f"/items/{item_id}", 504)
+    path = path_to("update_item", item_id=item_id)
+    assert (access["method"], access["path"], access["status"]) == ("PATCH", path, 504)
     assert UNLOGGED_VALUE not in caplog.text
 
 
 async def test_lines_never_hold_the_database_password(
-    start_app: StartApp, caplog: pytest.LogCaptureFixture
+    start_app: StartApp, path_to: PathTo, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
-    with caplog.at_level(logging.DEBUG, logger=PACKAGE):
+    url = unreachable_database_url(PASSWORD)
+    with caplog.at_level(logging.DEBUG, logger=APP_LOGGER):
         async with start_app(database_url=url, db_connect_timeout=1, log_level="DEBUG") as client:
-            assert (await client.get("/items/1")).status_code == 503
-            assert (await client.get("/health/ready")).status_code == 503
+            assert (await client.get(path_to("get_item", item_id=1))).status_code == 503
+            assert (await client.get(path_to("ready"))).status_code == 503
 
     formatted = [formatter.format(record) for record in caplog.records for formatter in FORMATTERS]
     assert formatted

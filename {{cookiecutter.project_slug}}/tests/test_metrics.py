@@ -5,9 +5,11 @@ import re
 
 from httpx import AsyncClient
 
-from .live import StartApp, eventually, row_locked
+from .committed_rows import committed_item, row_locked
+from .live import PathTo, StartApp
+from .polling import eventually
 from .protocols import Sql
-from .waiting import committed_item, has_active_session
+from .server_sessions import has_active_session
 
 POOL_GAUGES = ("size", "checked_out", "overflow")
 
@@ -18,37 +20,46 @@ def gauge(text: str, name: str) -> float:
     return float(found.group(1))
 
 
-async def test_request_latency_is_a_histogram_by_route(client: AsyncClient) -> None:
-    await client.get("/items", params={"limit": 3})
+def requests_counted(text: str, handler: str, method: str) -> float:
+    """How many requests the latency histogram has counted for a route and method; 0 before any."""
+    labels = (f'handler="{handler}"', f'method="{method}"')
+    for line in text.splitlines():
+        if line.startswith("http_request_duration_seconds_count{") and all(label in line for label in labels):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
-    text = (await client.get("/metrics")).text
 
+async def test_request_latency_is_a_histogram_by_route(client: AsyncClient, path_to: PathTo) -> None:
+    items = path_to("list_items")  # also the route's template, the handler label: it has no parameters
+    before = requests_counted((await client.get(path_to("metrics"))).text, items, "GET")
+
+    await client.get(items, params={"limit": 3})
+
+    text = (await client.get(path_to("metrics"))).text
     assert "# TYPE http_request_duration_seconds histogram" in text
-    count = re.search(
-        r'^http_request_duration_seconds_count\{[^}]*handler="/items"[^}]*\} (\S+)$', text, re.M
-    )
-    assert count
-    assert float(count.group(1)) >= 1
-    assert 'handler="/metrics"' not in text  # scrapes do not count themselves
+    assert requests_counted(text, items, "GET") == before + 1  # the run's app: earlier tests counted too
+    assert f'handler="{path_to("metrics")}"' not in text  # scrapes do not count themselves
 
 
-async def test_pool_gauges_follow_the_pool(start_app: StartApp, live_sql: Sql) -> None:
+async def test_pool_gauges_follow_the_pool(start_app: StartApp, live_sql: Sql, path_to: PathTo) -> None:
     async with committed_item(live_sql) as item_id, start_app() as client:
-        await client.get("/items")  # the pool has opened
-        idle = (await client.get("/metrics")).text
+        await client.get(path_to("list_items"))  # the pool has opened
+        idle = (await client.get(path_to("metrics"))).text
         for name in POOL_GAUGES:
             gauge(idle, f"db_pool_{name}")
         assert gauge(idle, "db_pool_checked_out") == 0
 
         async with row_locked(live_sql, "items", item_id):
-            waiting = asyncio.create_task(client.patch(f"/items/{item_id}", json={"price_cents": 2}))
+            waiting = asyncio.create_task(
+                client.patch(path_to("update_item", item_id=item_id), json={"price_cents": 2})
+            )
             assert await eventually(lambda: has_active_session(live_sql))
-            busy = (await client.get("/metrics")).text
+            busy = (await client.get(path_to("metrics"))).text
         assert (await waiting).status_code == 200
 
     assert gauge(busy, "db_pool_checked_out") == 1
 
 
-async def test_metrics_can_be_turned_off(start_app: StartApp) -> None:
+async def test_metrics_can_be_turned_off(start_app: StartApp, path_to: PathTo) -> None:
     async with start_app(metrics_enabled=False) as client:
-        assert (await client.get("/metrics")).status_code == 404
+        assert (await client.get(path_to("metrics"))).status_code == 404

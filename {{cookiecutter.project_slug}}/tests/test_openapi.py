@@ -10,10 +10,18 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }} import repository
+from {{ cookiecutter.package_name }}.core.errors import (
+    INTERNAL_ERROR,
+    INTERNAL_ERROR_DETAIL,
+    INVALID_REQUEST,
+    AppError,
+    NotFound,
+)
 from {{ cookiecutter.package_name }}.schemas import ErrorBody
 
 from .clients import app_client
 from .declared import Seen, problems
+from .live import PathTo
 
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
@@ -22,6 +30,12 @@ def operations(app: FastAPI) -> Iterator[tuple[str, dict[str, Any]]]:
     for path, methods in app.openapi()["paths"].items():
         for method, operation in methods.items():
             yield f"{method.upper()} {path}", operation
+
+
+def template(app: FastAPI, operation_id: str) -> str:
+    """The path template of an operation (`/items/{item_id}`), as the schema and the recorder name it."""
+    [name] = [name for name, operation in operations(app) if operation["operationId"] == operation_id]
+    return name.partition(" ")[2]  # "GET /items/{item_id}": the path after the method
 
 
 def test_every_declared_error_has_the_error_body(app: FastAPI) -> None:
@@ -54,16 +68,28 @@ def test_every_operation_declares_unexpected_failures(app: FastAPI) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "status", "code"),
+    ("method", "route", "params", "status", "code"),
     [
-        ("GET", "/nowhere", 404, "not_found"),
-        ("PUT", "/items", 405, "method_not_allowed"),
-        ("GET", "/items/0", 422, "invalid_request"),
+        # No route has this path, so there is no name to ask for: the literal is the point. Its code
+        # is an unknown id's too: one `not_found` for clients to branch on.
+        pytest.param("GET", None, {}, 404, NotFound.code, id="unknown-path"),
+        # Starlette's refusal: its code is the status's name, which no constant of the app holds.
+        pytest.param("PUT", "list_items", {}, 405, "method_not_allowed", id="unknown-method"),
+        pytest.param("GET", "get_item", {"item_id": 0}, 422, INVALID_REQUEST, id="invalid-id"),
     ],
 )
 async def test_refusals_have_the_error_body(
-    client: AsyncClient, seen_responses: list[Seen], method: str, path: str, status: int, code: str
+    client: AsyncClient,
+    path_to: PathTo,
+    seen_responses: list[Seen],
+    method: str,
+    route: str | None,
+    params: dict[str, Any],
+    status: int,
+    code: str,
 ) -> None:
+    path = "/nowhere" if route is None else path_to(route, **params)
+
     response = await client.request(method, path)
 
     assert response.status_code == status
@@ -71,40 +97,48 @@ async def test_refusals_have_the_error_body(
     assert [(seen.method, seen.path, seen.status) for seen in seen_responses] == [(method, path, status)]
 
 
-async def test_a_wrong_method_keeps_the_allow_header(client: AsyncClient) -> None:
-    response = await client.put("/items")
+async def test_a_wrong_method_keeps_the_allow_header(client: AsyncClient, path_to: PathTo) -> None:
+    response = await client.put(path_to("list_items"))
 
     assert "POST" in response.headers["allow"]  # Starlette names the first matching route's methods
 
 
-async def test_a_body_that_cannot_be_read_is_400_with_the_error_body(client: AsyncClient) -> None:
-    response = await client.post("/items", content=b"\xff", headers={"content-type": "application/json"})
+async def test_a_body_that_cannot_be_read_is_400_with_the_error_body(
+    client: AsyncClient, path_to: PathTo
+) -> None:
+    response = await client.post(
+        path_to("create_item"), content=b"\xff", headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 400
-    assert ErrorBody.model_validate(response.json()).code == "bad_request"
+    assert (
+        ErrorBody.model_validate(response.json()).code == AppError.code
+    )  # the app's 400, as the schema says
 
 
 async def test_an_unexpected_failure_is_500_with_the_error_body(
-    app: FastAPI, seen_responses: list[Seen], monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, path_to: PathTo, seen_responses: list[Seen], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*_: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(repository, "get_item", broken)
     async with app_client(app, raise_app_exceptions=False) as http:
-        response = await http.get("/items/1")
+        response = await http.get(path_to("get_item", item_id=1))
 
     assert response.status_code == 500
-    assert response.json() == {"code": "internal_error", "detail": "Internal server error."}
-    assert [(seen.route, seen.status) for seen in seen_responses] == [("/items/{item_id}", 500)]
+    assert response.json() == {"code": INTERNAL_ERROR, "detail": INTERNAL_ERROR_DETAIL}
+    assert [(seen.route, seen.status) for seen in seen_responses] == [(template(app, "get_item"), 500)]
 
 
-def test_responses_unlike_the_schema_are_reported(app: FastAPI) -> None:
+def test_responses_unlike_the_schema_are_reported(app: FastAPI, path_to: PathTo) -> None:
+    item = template(app, "get_item")
+
     def seen(route: str | None, status: int, body: bytes) -> Seen:
-        return Seen("GET", "/items/1", route, status, body, route is not None, app)
+        return Seen("GET", path_to("get_item", item_id=1), route, status, body, route is not None, app)
 
     not_found = b'{"code": "not_found", "detail": "Item not found."}'
-    assert problems(seen("/items/{item_id}", 404, not_found)) == []
-    assert problems(seen("/items/{item_id}", 410, b'{"code": "gone", "detail": "Gone."}'))
-    assert problems(seen("/items/{item_id}", 404, b'{"detail": "Not Found"}'))
+    assert problems(seen(item, 404, not_found)) == []
+    assert problems(seen(item, 410, b'{"code": "gone", "detail": "Gone."}'))
+    assert problems(seen(item, 404, b'{"detail": "Not Found"}'))
     assert problems(seen(None, 404, b"Not Found"))

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from .live import StartApp
+from .live import PathTo, StartApp, unreachable_database_url
 
 PASSWORD = "hunter2-never-shown"  # noqa: S105 (a marker to search logs for, not a credential)
 
@@ -41,30 +41,31 @@ def test_production_refuses_the_placeholder_secret() -> None:
         )
 
 
-async def test_cors_is_closed_by_default(client: AsyncClient) -> None:
+async def test_cors_is_closed_by_default(client: AsyncClient, path_to: PathTo) -> None:
     preflight = await client.options(
-        "/items", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        path_to("create_item"),
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
 
     assert "access-control-allow-origin" not in preflight.headers
 
 
-async def test_cors_opens_only_to_listed_origins(start_app: StartApp) -> None:
+async def test_cors_opens_only_to_listed_origins(start_app: StartApp, path_to: PathTo) -> None:
     async with start_app(cors_origins=["https://app.example"]) as client:
-        listed = await client.get("/health/live", headers={"Origin": "https://app.example"})
-        other = await client.get("/health/live", headers={"Origin": "https://evil.example"})
+        listed = await client.get(path_to("live"), headers={"Origin": "https://app.example"})
+        other = await client.get(path_to("live"), headers={"Origin": "https://evil.example"})
 
     assert listed.headers["access-control-allow-origin"] == "https://app.example"
     assert "access-control-allow-origin" not in other.headers
 
 
 async def test_database_failures_are_logged_once_without_secrets(
-    start_app: StartApp, caplog: pytest.LogCaptureFixture
+    start_app: StartApp, path_to: PathTo, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
+    url = unreachable_database_url(PASSWORD)
     with caplog.at_level(logging.INFO):
         async with start_app(database_url=url, db_connect_timeout=1) as client:
-            response = await client.get("/items/1")
+            response = await client.get(path_to("get_item", item_id=1))
 
     assert response.status_code == 503
     failures = [record for record in caplog.records if "database failure" in record.getMessage()]

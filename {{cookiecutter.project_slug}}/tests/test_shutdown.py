@@ -6,9 +6,7 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -19,11 +17,13 @@ import httpx
 import pytest
 
 {% if cookiecutter.auth == "jwt" %}from .auth.provider import caller_headers
-{% endif %}from .live import eventually, row_locked
+{% endif %}from .committed_rows import committed_item, row_locked
+from .live import PathTo
+from .polling import eventually
+from .processes import SERVE, free_port
 from .protocols import Sql
-from .waiting import committed_item, has_active_session
+from .server_sessions import has_active_session
 
-SERVE = Path(sys.executable).with_name("serve")
 # Long enough to see readiness at 503: the test probes every 20 ms and a probe to a local process
 # takes milliseconds, ~100 ms on a loaded two-core machine; so over ten chances even then.
 DRAIN_SECONDS = 1.5
@@ -31,12 +31,15 @@ REQUEST_ID = "in-flight-1"
 
 
 @dataclass
-class Served:
+class ServeProcess:
+    """`serve` running in a process of its own, and how the test watches it."""
+
     process: subprocess.Popen[bytes]
     url: str
     log: Path
     # No keep-alive: each probe opens a fresh connection, as a load balancer's health check does.
     probe: httpx.AsyncClient
+    path_to: PathTo
 
     def lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
@@ -50,14 +53,7 @@ class Served:
 
     async def ready(self) -> bool:
         assert self.process.poll() is None, self.log.read_text()[-3000:]
-        return await self.status("/health/ready") == 200
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        return await self.status(self.path_to("ready")) == 200
 
 
 def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -74,7 +70,8 @@ def log_folder() -> Iterator[Path]:
 
 
 @pytest.fixture
-async def served(database_url: str, log_folder: Path) -> AsyncIterator[Served]:
+async def serve_process(database_url: str, log_folder: Path, path_to: PathTo) -> AsyncIterator[ServeProcess]:
+    """`serve` on the test database, answering readiness, with a drain long enough to watch."""
     port = free_port()
     env = {
         **os.environ,
@@ -92,7 +89,7 @@ async def served(database_url: str, log_folder: Path) -> AsyncIterator[Served]:
     limits = httpx.Limits(max_keepalive_connections=0)
     probe = await asyncio.to_thread(httpx.AsyncClient, timeout=2, limits=limits)
     async with probe:
-        server = Served(process, f"http://127.0.0.1:{port}", log, probe)
+        server = ServeProcess(process, f"http://127.0.0.1:{port}", log, probe, path_to)
         try:
             assert await eventually(server.ready, within=60), log.read_text()[-3000:]
             yield server
@@ -102,24 +99,30 @@ async def served(database_url: str, log_folder: Path) -> AsyncIterator[Served]:
             await asyncio.to_thread(process.wait, 30)
 
 
-async def test_sigterm_drains_then_lets_the_request_in_flight_finish(served: Served, live_sql: Sql) -> None:
+async def test_sigterm_drains_then_lets_the_request_in_flight_finish(
+    serve_process: ServeProcess, live_sql: Sql, path_to: PathTo
+) -> None:
     async with (
         committed_item(live_sql) as item_id,
-        httpx.AsyncClient(base_url=served.url, timeout=60{{ ", headers=caller_headers()" if cookiecutter.auth == "jwt" }}) as http,
+        httpx.AsyncClient(base_url=serve_process.url, timeout=60{{ ", headers=caller_headers()" if cookiecutter.auth == "jwt" }}) as http,
     ):
         async with row_locked(live_sql, "items", item_id):
             in_flight = asyncio.create_task(
-                http.patch(f"/items/{item_id}", json={"price_cents": 2}, headers={"X-Request-ID": REQUEST_ID})
+                http.patch(
+                    path_to("update_item", item_id=item_id),
+                    json={"price_cents": 2},
+                    headers={"X-Request-ID": REQUEST_ID},
+                )
             )
             assert await eventually(lambda: has_active_session(live_sql))
 
-            served.process.send_signal(signal.SIGTERM)
+            serve_process.process.send_signal(signal.SIGTERM)
 
             async def draining() -> bool:
-                return await served.status("/health/ready") == 503
+                return await serve_process.status(path_to("ready")) == 503
 
             async def closed() -> bool:
-                return await served.status("/health/live") is None
+                return await serve_process.status(path_to("live")) is None
 
             assert await eventually(draining, within=DRAIN_SECONDS)
             assert await eventually(closed, within=DRAIN_SECONDS + 10)
@@ -127,9 +130,9 @@ async def test_sigterm_drains_then_lets_the_request_in_flight_finish(served: Ser
         response = await in_flight
         assert response.status_code == 200
         assert response.json()["price_cents"] == 2
-    assert await asyncio.to_thread(served.process.wait, 30) == 0
+    assert await asyncio.to_thread(serve_process.process.wait, 30) == 0
 
-    messages = [(line["message"], line.get("request_id")) for line in served.lines()]
+    messages = [(line["message"], line.get("request_id")) for line in serve_process.lines()]
     drained = messages.index(("SIGTERM: draining", None))
     finished = next(n for n, (text, rid) in enumerate(messages) if (text, rid) == ("request", REQUEST_ID))
     closed_at = messages.index(("database pool closed", None))

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
-from .live import StartApp
+from .live import PathTo, StartApp
 from .protocols import Sql
 
 MARKER = "traced-value-never-exported"
@@ -36,19 +36,24 @@ def test_tracing_is_off_by_default(app: FastAPI) -> None:
 
 
 async def test_requests_and_statements_are_traced_without_values(
-    start_app: StartApp, live_sql: Sql, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    start_app: StartApp,
+    live_sql: Sql,
+    path_to: PathTo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    items = path_to("create_item")  # also the route's template, which names its span
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
     try:
         async with start_app(tracing_enabled=True) as client:
-            response = await client.post("/items", json={"name": MARKER, "price_cents": 1})
+            response = await client.post(items, json={"name": MARKER, "price_cents": 1})
             assert response.status_code == 201
     finally:
         await live_sql(f"DELETE FROM items WHERE name = '{MARKER}'")
 
     output = capsys.readouterr().out  # the provider flushed its spans when the app stopped
     found = spans(output)
-    [request] = [span for span in found if span["name"] == "POST /items"]
+    [request] = [span for span in found if span["name"] == f"POST {items}"]
     inserts = [span for span in found if re.match(r'INSERT INTO "?items"? ', statement(span))]
     assert inserts, [span["name"] for span in found]
     assert {span["context"]["trace_id"] for span in inserts} == {request["context"]["trace_id"]}

@@ -1,10 +1,7 @@
 """AUTH_* settings that cannot work stop the start with one line; tokens and claims stay out of logs."""
 
 import logging
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
@@ -12,14 +9,10 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from ..live import StartApp
+from ..live import PathTo, StartApp
+from ..processes import SERVE
+from .plugin import without_auth_environment
 from .provider import SUITE, bearer
-
-SERVE = Path(sys.executable).with_name("serve")
-
-
-def without_auth_environment() -> dict[str, str]:
-    return {name: value for name, value in os.environ.items() if not name.startswith("AUTH_")}
 
 
 def test_production_refuses_to_start_without_issuer_and_audience(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +67,7 @@ def test_the_issuer_must_be_a_url() -> None:
 
 
 async def test_tokens_and_their_claims_never_reach_a_log_line(
-    client: AsyncClient, start_app: StartApp, caplog: pytest.LogCaptureFixture
+    client: AsyncClient, start_app: StartApp, path_to: PathTo, caplog: pytest.LogCaptureFixture
 ) -> None:
     marker = "marker-subject-5678"
     tokens = [
@@ -84,11 +77,11 @@ async def test_tokens_and_their_claims_never_reach_a_log_line(
     ]
     with caplog.at_level(logging.DEBUG):
         for token in tokens:
-            await client.get("/me", headers=bearer(token))
-            await client.post("/items", json={"name": "logged-write"}, headers=bearer(token))
+            await client.get(path_to("me"), headers=bearer(token))
+            await client.post(path_to("create_item"), json={"name": "logged-write"}, headers=bearer(token))
         # A provider that cannot be reached is logged, without the token that was being checked.
         async with start_app(auth_issuer="http://127.0.0.1:9/realms/none", log_level="DEBUG") as down:
-            assert (await down.get("/me", headers=bearer(tokens[0]))).status_code == 503
+            assert (await down.get(path_to("me"), headers=bearer(tokens[0]))).status_code == 503
 
     assert "identity provider keys unavailable" in caplog.text
     for token in tokens:

@@ -1,26 +1,24 @@
 """`uv run token`: development tokens the service accepts while AUTH_ISSUER is unset, and only then."""
 
 import asyncio
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from {{ cookiecutter.package_name }}.auth.errors import InvalidToken
 
-from ..live import StartApp
+from ..live import PathTo, StartApp
+from ..processes import BIN
+from .plugin import without_auth_environment
 from .provider import bearer
 
-TOKEN = Path(sys.executable).with_name("token")
+TOKEN = BIN / "token"
 SECRET = "a-development-secret-for-this-test"  # noqa: S105 (a test value)
 
 
 def token_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `token`; async tests do it on a thread, as waiting for a process would block the loop."""
-    base = {name: value for name, value in os.environ.items() if not name.startswith("AUTH_")}
     return subprocess.run(  # noqa: S603 (the project's own entry point)
         [str(TOKEN), *args],
-        env=base | {"ENVIRONMENT": "development", "SECRET_KEY": SECRET} | env,
+        env=without_auth_environment() | {"ENVIRONMENT": "development", "SECRET_KEY": SECRET} | env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -28,7 +26,9 @@ def token_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_a_development_token_is_accepted_without_a_provider(start_app: StartApp) -> None:
+async def test_a_development_token_is_accepted_without_a_provider(
+    start_app: StartApp, path_to: PathTo
+) -> None:
     minted = await asyncio.to_thread(token_command, "--scope", "items:write", "--subject", "dev-7")
     assert minted.returncode == 0, minted.stderr
     token = minted.stdout.strip()
@@ -36,23 +36,25 @@ async def test_a_development_token_is_accepted_without_a_provider(start_app: Sta
     async with start_app(
         environment="development", auth_issuer=None, auth_audience=None, secret_key=SECRET
     ) as client:
-        me = await client.get("/me", headers=bearer(token))
+        me = await client.get(path_to("me"), headers=bearer(token))
 
     assert me.status_code == 200
     assert me.json() == {"subject": "dev-7", "scopes": ["items:write"], "roles": []}
 
 
-async def test_a_development_token_is_refused_once_a_provider_is_set(start_app: StartApp) -> None:
+async def test_a_development_token_is_refused_once_a_provider_is_set(
+    start_app: StartApp, path_to: PathTo
+) -> None:
     token = (await asyncio.to_thread(token_command, "--scope", "items:write")).stdout.strip()
 
     async with start_app(secret_key=SECRET) as client:  # AUTH_ISSUER: the suite's provider
-        response = await client.get("/me", headers=bearer(token))
+        response = await client.get(path_to("me"), headers=bearer(token))
 
     assert response.status_code == 401
     assert response.json()["code"] == InvalidToken.code
 
 
-async def test_another_secret_key_makes_other_tokens(start_app: StartApp) -> None:
+async def test_another_secret_key_makes_other_tokens(start_app: StartApp, path_to: PathTo) -> None:
     token = (await asyncio.to_thread(token_command, "--scope", "items:write")).stdout.strip()
 
     async with start_app(
@@ -61,7 +63,7 @@ async def test_another_secret_key_makes_other_tokens(start_app: StartApp) -> Non
         auth_audience=None,
         secret_key="another-secret",  # noqa: S106
     ) as client:
-        response = await client.get("/me", headers=bearer(token))
+        response = await client.get(path_to("me"), headers=bearer(token))
 
     assert response.status_code == 401
 

@@ -5,18 +5,31 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.auth.errors import InvalidToken, NotAuthenticated, Reason
 
+from ..live import PathTo
 from .provider import SUITE, Provider, SigningKey, bearer
 
-READ = "/items?limit=1"
+ReadWith = Callable[[dict[str, str]], Awaitable[Response]]
+
+
+@pytest.fixture
+def read_with(client: AsyncClient, path_to: PathTo) -> ReadWith:
+    """`await read_with(bearer(token))`: a page of items with those headers, a read that needs a valid
+    token and no scope."""
+
+    async def read(headers: dict[str, str]) -> Response:
+        return await client.get(path_to("list_items"), params={"limit": 1}, headers=headers)
+
+    return read
 
 
 def refused(response_json: dict[str, str], reason: Reason) -> bool:
@@ -32,22 +45,22 @@ def unsigned(claims: dict[str, Any], header: dict[str, Any]) -> str:
     return f"{part(header)}.{part(claims)}."
 
 
-async def test_a_valid_token_reads(client: AsyncClient) -> None:
-    response = await client.get(READ, headers=bearer(SUITE.token()))
+async def test_a_valid_token_reads(read_with: ReadWith) -> None:
+    response = await read_with(bearer(SUITE.token()))
 
     assert response.status_code == 200
 
 
-async def test_no_token_is_401_with_the_bearer_challenge(client: AsyncClient) -> None:
-    response = await client.get(READ, headers={"Authorization": ""})
+async def test_no_token_is_401_with_the_bearer_challenge(read_with: ReadWith) -> None:
+    response = await read_with({"Authorization": ""})
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json() == {"code": NotAuthenticated.code, "detail": NotAuthenticated.DETAIL}
 
 
-async def test_another_scheme_is_401(client: AsyncClient) -> None:
-    response = await client.get(READ, headers={"Authorization": "Basic dXNlcjpwYXNz"})
+async def test_another_scheme_is_401(read_with: ReadWith) -> None:
+    response = await read_with({"Authorization": "Basic dXNlcjpwYXNz"})
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
@@ -62,8 +75,8 @@ async def test_another_scheme_is_401(client: AsyncClient) -> None:
     ],
     ids=["garbage", "three-garbage-parts", "forged-signature"],
 )
-async def test_malformed_tokens_are_401(client: AsyncClient, token: str, reason: Reason) -> None:
-    response = await client.get(READ, headers=bearer(token))
+async def test_malformed_tokens_are_401(read_with: ReadWith, token: str, reason: Reason) -> None:
+    response = await read_with(bearer(token))
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
@@ -84,60 +97,60 @@ async def test_malformed_tokens_are_401(client: AsyncClient, token: str, reason:
     ids=["expired", "not-yet-valid", "wrong-issuer", "wrong-audience", "no-exp", "no-sub", "no-aud"],
 )
 async def test_claims_that_do_not_hold_are_401(
-    client: AsyncClient, changes: dict[str, Any], reason: Reason
+    read_with: ReadWith, changes: dict[str, Any], reason: Reason
 ) -> None:
-    response = await client.get(READ, headers=bearer(SUITE.token(**changes)))
+    response = await read_with(bearer(SUITE.token(**changes)))
 
     assert response.status_code == 401
     assert refused(response.json(), reason)
 
 
-async def test_clock_skew_within_the_leeway_is_accepted(client: AsyncClient) -> None:
+async def test_clock_skew_within_the_leeway_is_accepted(read_with: ReadWith) -> None:
     just_expired = int(time.time()) - 5  # the default leeway is 30 s
 
-    response = await client.get(READ, headers=bearer(SUITE.token(exp=just_expired)))
+    response = await read_with(bearer(SUITE.token(exp=just_expired)))
 
     assert response.status_code == 200
 
 
-async def test_a_token_signed_by_another_key_under_the_same_kid_is_401(client: AsyncClient) -> None:
+async def test_a_token_signed_by_another_key_under_the_same_kid_is_401(read_with: ReadWith) -> None:
     impostor = SigningKey(SUITE.keys[0].kid)
 
-    response = await client.get(READ, headers=bearer(SUITE.token(key=impostor)))
+    response = await read_with(bearer(SUITE.token(key=impostor)))
 
     assert response.status_code == 401
     assert refused(response.json(), Reason.SIGNATURE)
 
 
-async def test_a_token_from_a_second_issuer_is_401(client: AsyncClient, provider: Provider) -> None:
+async def test_a_token_from_a_second_issuer_is_401(read_with: ReadWith, provider: Provider) -> None:
     # A real provider with keys of its own: both its issuer and its key are foreign here.
-    response = await client.get(READ, headers=bearer(provider.token()))
+    response = await read_with(bearer(provider.token()))
 
     assert response.status_code == 401
     assert response.json()["code"] == InvalidToken.code
 
 
 async def test_a_second_issuers_token_naming_a_known_kid_is_401(
-    client: AsyncClient, provider: Provider
+    read_with: ReadWith, provider: Provider
 ) -> None:
     token = provider.token(key=SigningKey(SUITE.keys[0].kid), iss=provider.issuer)
 
-    response = await client.get(READ, headers=bearer(token))
+    response = await read_with(bearer(token))
 
     assert response.status_code == 401
     assert refused(response.json(), Reason.SIGNATURE)
 
 
-async def test_alg_none_is_401(client: AsyncClient) -> None:
+async def test_alg_none_is_401(client: AsyncClient, path_to: PathTo) -> None:
     token = unsigned(SUITE.claims(["items:write"]), {"alg": "none", "typ": "JWT", "kid": SUITE.keys[0].kid})
 
-    response = await client.post("/items", json={"name": "unsigned"}, headers=bearer(token))
+    response = await client.post(path_to("create_item"), json={"name": "unsigned"}, headers=bearer(token))
 
     assert response.status_code == 401
     assert refused(response.json(), Reason.ALGORITHM)
 
 
-async def test_hs256_signed_with_the_public_key_is_401(client: AsyncClient) -> None:
+async def test_hs256_signed_with_the_public_key_is_401(client: AsyncClient, path_to: PathTo) -> None:
     """Algorithm confusion: the public key (anyone can fetch it) used as an HMAC secret."""
     public_pem = (
         SUITE.keys[0]
@@ -147,7 +160,7 @@ async def test_hs256_signed_with_the_public_key_is_401(client: AsyncClient) -> N
     forged_header = {"alg": "HS256", "typ": "JWT", "kid": SUITE.keys[0].kid}
     token = forged(SUITE.claims(["items:write"]), forged_header, public_pem)
 
-    response = await client.post("/items", json={"name": "confused"}, headers=bearer(token))
+    response = await client.post(path_to("create_item"), json={"name": "confused"}, headers=bearer(token))
 
     assert response.status_code == 401
     assert refused(response.json(), Reason.ALGORITHM)
@@ -160,10 +173,10 @@ def forged(claims: dict[str, Any], header: dict[str, Any], secret: bytes) -> str
     return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
 
 
-async def test_the_token_never_comes_back_in_the_error(client: AsyncClient) -> None:
+async def test_the_token_never_comes_back_in_the_error(read_with: ReadWith) -> None:
     token = SUITE.token(aud="another-service", sub="marker-subject-1234")
 
-    response = await client.get(READ, headers=bearer(token))
+    response = await read_with(bearer(token))
 
     assert response.status_code == 401
     assert token not in response.text

@@ -29,10 +29,12 @@ from {{ cookiecutter.package_name }}.db import Database, threadpool
 from {{ cookiecutter.package_name }}.main import create_app
 
 from .clients import app_client
+from .committed_rows import delete_accounts, row_locked
 from .declared import record_responses
-from .live import StartApp, app_sessions, delete_accounts, eventually, row_locked
+from .live import StartApp
+from .polling import eventually
 from .protocols import Sql
-from .waiting import has_active_session
+from .server_sessions import app_sessions, has_active_session
 
 PROMPT_SECONDS = 0.5
 

@@ -13,7 +13,7 @@ from .responses import Kind, responses
 
 router = APIRouter(prefix="/health", tags=["health"])
 
-DRAINING = "The service is shutting down; retry shortly."
+DRAINING_DETAIL = "The service is shutting down; retry shortly."
 
 
 @router.get("/live", responses=responses(Kind.NO_DATABASE))
@@ -26,7 +26,7 @@ async def ready(
     database: DatabaseDep, settings: SettingsDep, shutdown: ShutdownStateDep
 ) -> dict[str, Any] | JSONResponse:
     if shutdown.draining:  # shutting down: send new requests elsewhere; those in flight still finish
-        return errors.unavailable("draining", DRAINING)
+        return errors.unavailable(errors.DRAINING, DRAINING_DETAIL)
     try:
         async with asyncio.timeout(settings.ready_timeout):
             await database.ping()

@@ -9,6 +9,9 @@ the kinds that meet it, or `responses(kind, 401, 403)` on the routes it protects
 import enum
 from typing import Any
 
+{% if cookiecutter.auth == "jwt" %}from ..auth.errors import IdentityUnavailable, InvalidToken, MissingScope, NotAuthenticated
+{% endif %}from ..core import errors
+from ..core.errors import Conflict, Failure, InsufficientFunds, NotFound
 from ..schemas import ErrorBody
 
 Responses = dict[int | str, dict[str, Any]]
@@ -17,27 +20,39 @@ RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
 }
 
-# Each error status: what it means and the `code`s its body carries.
+# Each error status: what it means and the `code`s its body carries (the app's own constants).
 ERRORS: dict[int, dict[str, Any]] = {
-    400: {"description": "The body could not be read as JSON text (`bad_request`)."},
+    # FastAPI's refusal of such a body gets the status's name as its code, which is AppError's.
+    400: {"description": f"The body could not be read as JSON text (`{errors.AppError.code}`)."},
 {%- if cookiecutter.auth == "jwt" %}
     401: {
-        "description": "No bearer token, or one that does not verify (`not_authenticated`, `invalid_token`).",
+        "description": "No bearer token, or one that does not verify"
+        f" (`{NotAuthenticated.code}`, `{InvalidToken.code}`).",
         "headers": {"WWW-Authenticate": {"description": "Bearer, and why.", "schema": {"type": "string"}}},
     },
-    403: {"description": "The token lacks the scope this needs (`insufficient_scope`)."},
+    403: {"description": f"The token lacks the scope this needs (`{MissingScope.code}`)."},
 {%- endif %}
-    404: {"description": "No such resource, or none that it refers to (`not_found`)."},
-    409: {"description": "It conflicts with the data as it stands (`conflict`, `insufficient_funds`)."},
-    422: {"description": "Invalid input; `detail` lists each problem (`invalid_request`)."},
-    500: {"description": "An unexpected failure, logged under the request's id (`internal_error`)."},
+    404: {"description": f"No such resource, or none that it refers to (`{NotFound.code}`)."},
+    409: {
+        "description": "It conflicts with the data as it stands"
+        f" (`{Conflict.code}`, `{InsufficientFunds.code}`)."
+    },
+    422: {"description": f"Invalid input; `detail` lists each problem (`{errors.INVALID_REQUEST}`)."},
+    500: {
+        "description": f"An unexpected failure, logged under the request's id (`{errors.INTERNAL_ERROR}`)."
+    },
     503: {
         "description": "Try again after `Retry-After` seconds: the database is unreachable or every "
-        "connection is busy (`database_unavailable`, `database_busy`), or this instance is shutting "
-        "down (`draining`){{ ", or the identity provider's keys cannot be had (`identity_unavailable`)" if cookiecutter.auth == "jwt" }}.",
+        f"connection is busy (`{Failure.UNAVAILABLE.code}`, `{Failure.BUSY.code}`), or this instance is "
+{%- if cookiecutter.auth == "jwt" %}
+        f"shutting down (`{errors.DRAINING}`), or the identity provider's keys cannot be had"
+        f" (`{IdentityUnavailable.code}`).",
+{%- else %}
+        f"shutting down (`{errors.DRAINING}`).",
+{%- endif %}
         "headers": RETRY_AFTER,
     },
-    504: {"description": "A statement ran past DB_STATEMENT_TIMEOUT (`database_timeout`)."},
+    504: {"description": f"A statement ran past DB_STATEMENT_TIMEOUT (`{Failure.TIMEOUT.code}`)."},
 }
 
 

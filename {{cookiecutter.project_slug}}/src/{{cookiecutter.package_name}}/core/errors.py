@@ -18,6 +18,13 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "1"
 
+# The `code`s no exception class below carries (each class's is its `code`): named once, for the
+# handlers, the schema's descriptions (api/responses.py) and the tests to share.
+INVALID_REQUEST = "invalid_request"
+INTERNAL_ERROR = "internal_error"
+INTERNAL_ERROR_DETAIL = "Internal server error."
+DRAINING = "draining"  # readiness while this instance shuts down (api/health.py)
+
 
 class AppError(Exception):
     status_code = 400
@@ -128,7 +135,7 @@ def install(
             },
         )
         if failure is None:
-            return JSONResponse(error_body("internal_error", "Internal server error."), status_code=500)
+            return JSONResponse(error_body(INTERNAL_ERROR, INTERNAL_ERROR_DETAIL), status_code=500)
         if failure.status_code == 503:
             return unavailable(failure.code, failure.detail)
         return JSONResponse(error_body(failure.code, failure.detail), status_code=failure.status_code)
@@ -140,7 +147,7 @@ def install(
         request_id = REQUEST_ID.get()
         headers = {HEADER: request_id} if request_id else None
         return JSONResponse(
-            error_body("internal_error", "Internal server error."), status_code=500, headers=headers
+            error_body(INTERNAL_ERROR, INTERNAL_ERROR_DETAIL), status_code=500, headers=headers
         )
 
     async def invalid_request(_: Request, exc: Exception) -> JSONResponse:
@@ -150,7 +157,7 @@ def install(
         problems = [
             {"loc": error["loc"], "msg": error["msg"], "type": error["type"]} for error in exc.errors()
         ]
-        return JSONResponse({"code": "invalid_request", "detail": problems}, status_code=422)
+        return JSONResponse({"code": INVALID_REQUEST, "detail": problems}, status_code=422)
 
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)

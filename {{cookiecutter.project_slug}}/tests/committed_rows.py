@@ -1,0 +1,46 @@
+"""Committed rows, for the tests whose app has a pool of its own and commits for real: an item made
+for a block, another session's lock on a row (to keep a request waiting), accounts removed after."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from .polling import eventually
+from .protocols import Sql
+from .server_sessions import THIS_DATABASE
+
+
+@contextlib.asynccontextmanager
+async def committed_item(live_sql: Sql) -> AsyncIterator[int]:
+    """An item committed for the block (so another session can lock it), deleted after."""
+    [(new_id,)] = await live_sql("INSERT INTO items (name, price_cents) VALUES ('waits', 1) RETURNING id")
+    try:
+        yield int(new_id)
+    finally:
+        await live_sql(f"DELETE FROM items WHERE id = {int(new_id)}")
+
+
+@contextlib.asynccontextmanager
+async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[None]:
+    """Another session holds the row's lock until the block ends. One statement does it (lock,
+    then sleep), so it needs nothing from the driver but plain SQL."""
+    holder = asyncio.create_task(
+        live_sql(f"SELECT pg_sleep(60) FROM (SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE) AS held")
+    )
+    try:
+        sleeping = f"SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND {THIS_DATABASE}"
+        assert await eventually(lambda: live_sql(sleeping))
+        yield
+    finally:
+        await live_sql(f"SELECT pg_cancel_backend(pid) FROM ({sleeping}) AS holders")
+        with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
+            await holder
+
+
+async def delete_accounts(live_sql: Sql, ids: list[int]) -> None:
+    """Remove committed accounts with their transfers and audit events (children first)."""
+    listed = ", ".join(str(int(id_)) for id_ in ids)
+    theirs = f"from_account_id IN ({listed}) OR to_account_id IN ({listed})"
+    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
+    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
+    await live_sql(f"DELETE FROM accounts WHERE id IN ({listed})")

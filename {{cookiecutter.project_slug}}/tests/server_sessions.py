@@ -1,0 +1,27 @@
+"""The app's sessions as the server lists them (pg_stat_activity): a request's query running, every
+connection back at rest, the sessions a test may kill."""
+
+from .protocols import Sql
+
+APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
+# Other runs may share the server (each with a database of its own): look at this run's sessions only.
+THIS_DATABASE = "datname = current_database()"
+
+
+async def app_sessions(live_sql: Sql) -> dict[str, int]:
+    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
+    rows = await live_sql(
+        "SELECT state, count(*) FROM pg_stat_activity"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE} GROUP BY state"
+    )
+    return {str(state): int(count) for state, count in rows}
+
+
+async def has_active_session(live_sql: Sql) -> bool:
+    """Some session of the app is running a query (a request waiting on a lock, say)."""
+    return bool((await app_sessions(live_sql)).get("active"))
+
+
+async def all_idle(live_sql: Sql) -> bool:
+    """No session of the app runs a query or sits in an open transaction."""
+    return set(await app_sessions(live_sql)) <= {"idle"}
