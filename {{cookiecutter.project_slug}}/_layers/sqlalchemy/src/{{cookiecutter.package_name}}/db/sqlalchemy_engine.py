@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def pool_arguments(settings: Settings) -> dict[str, Any]:
-    """The pool as the settings size it, for create_engine and create_async_engine alike."""
+    """The pool as the settings size it, for the sync and the async engine alike."""
     return {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
