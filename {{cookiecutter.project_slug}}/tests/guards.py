@@ -59,6 +59,7 @@ class LoopWatch:
         self.thread_id = threading.get_ident()
         self.clock = running_clock()
         self.reports: list[str] = []
+        self.held_up = 0  # times the watchdog itself woke late: the process, not the loop, was stuck
         self._last = (time.perf_counter(), self.clock())
         self._stuck_at: list[str] | None = None
         self._loop_stopped = False
@@ -82,6 +83,7 @@ class LoopWatch:
             now = time.perf_counter()
             if now - due > STALL:  # the watchdog itself was held up: the whole process was
                 on_time_since = now
+                self.held_up += 1
             due = now + TICK
             last_tick = self._last[0]
             if not self.loop.is_running():
