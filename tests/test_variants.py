@@ -260,7 +260,7 @@ def test_migrate_then_serve_it_and_stop_it(project: Path, server: str) -> None:
 SCHEMA = """
 import json, sys
 from {package}.main import create_app
-from {package}.settings import Settings
+from {package}.core.settings import Settings
 app = create_app(Settings(_env_file=None, environment="test", database_url="postgresql://127.0.0.1:9/none"))
 sys.stdout.write(json.dumps(app.openapi()))
 """
@@ -271,7 +271,7 @@ import asyncio
 from asgi_lifespan import LifespanManager
 from httpx import ASGITransport
 from {package}.main import create_app
-from {package}.settings import Settings
+from {package}.core.settings import Settings
 from {client}.client import Client
 from {client}.api.health import live
 from {client}.api.items import get_item
