@@ -22,19 +22,11 @@ TICK = 0.01  # how often the loop notes the time; an idle loop sleeps this long 
 STALL = 5 * TICK  # a watchdog wake-up this late means the process, not just the loop, was held up
 
 
-async def count_committed_rows(live_sql: Sql) -> int:
-    counts = " + ".join(f"(SELECT count(*) FROM {table})" for table in CONTRACT_TABLES)
-    [(rows,)] = await live_sql(f"SELECT {counts}")
-    return int(rows)
-
-
 @pytest.fixture(autouse=True)
 async def no_rows_left_behind(live_sql: Sql) -> AsyncIterator[None]:
-    """Fail a test that leaves committed rows. Counted before and after, so rows a failed test (or an
-    interrupted run, in a reused test database) left fail that one test, not every later one."""
-    before = await count_committed_rows(live_sql)
     yield
-    left = await count_committed_rows(live_sql) - before
+    counts = " + ".join(f"(SELECT count(*) FROM {table})" for table in CONTRACT_TABLES)
+    [(left,)] = await live_sql(f"SELECT {counts}")
     assert left == 0, f"{left} committed row(s) left behind"
 
 
