@@ -30,38 +30,59 @@ async def no_rows_left_behind(live_sql: Sql) -> AsyncIterator[None]:
     assert left == 0, f"{left} committed row(s) left behind"
 
 
+TASKS = Path("/proc/self/task")  # Linux: one folder per thread of this process
+
+
+def busy_seconds(schedstat: Path) -> float:
+    """Seconds a thread has run on a CPU or waited in the queue for one (Linux schedstat). Time it
+    was neither is time it slept: in select(), in a blocking call, or waiting for the GIL."""
+    on_cpu, queued, _ = schedstat.read_text().split()
+    return (int(on_cpu) + int(queued)) / 1e9
+
+
 def running_clock() -> Callable[[], float]:
-    """Seconds the calling thread has run on a CPU or waited in the queue for one. Time it was
-    neither is time it slept: in select(), or in a blocking call. Linux tells the queue time
-    (schedstat); elsewhere only CPU time counts, so a very loaded machine may read as sleep."""
-    schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+    """busy_seconds of the calling thread; where Linux does not tell the queue time, only CPU time
+    counts, so a very loaded machine may read as sleep."""
+    schedstat = TASKS / str(threading.get_native_id()) / "schedstat"
     if schedstat.exists():
-
-        def on_cpu_or_queued() -> float:
-            on_cpu, queued, _ = schedstat.read_text().split()
-            return (int(on_cpu) + int(queued)) / 1e9
-
-        return on_cpu_or_queued
+        return lambda: busy_seconds(schedstat)
     return time.thread_time
+
+
+def other_threads_busy(loop_thread: int) -> dict[str, float]:
+    """busy_seconds of every other thread of this process, by thread id ({} off Linux)."""
+    busy = {}
+    with contextlib.suppress(OSError):
+        for task in TASKS.iterdir():
+            if task.name != str(loop_thread):
+                with contextlib.suppress(OSError, ValueError):  # a thread that ended meanwhile
+                    busy[task.name] = busy_seconds(task / "schedstat")
+    return busy
 
 
 class LoopWatch:
     """A lag monitor for the running loop that tells a blocked loop from a starved process. The
     loop ticks every TICK s; a watchdog thread wakes every TICK s too. A gap between ticks counts
-    only when both hold: the loop's thread slept through it (not on a CPU, not queued for one), and
-    the watchdog woke on time all along, so the process had CPU and GIL and only the loop was stuck.
-    On a loaded machine everything is late together, and that is not the app blocking the loop.
+    only when all hold: the loop's thread slept through it (not on a CPU, not queued for one); the
+    process's other threads were not busy for as long meanwhile (while the loop's thread waits for
+    the GIL, the thread holding it runs or is queued to); and the watchdog woke on time all along,
+    so the process had CPU and GIL and only the loop was stuck. On a loaded machine everything is
+    late together, and a sync driver's busy worker threads keep the loop waiting for the GIL:
+    neither is the app blocking the loop. The price: a blocking call made while the process's other
+    threads are as busy goes unseen; the guard's own test makes its call in a quiet process.
     The watchdog keeps the stuck thread's stack, to name the call; it also notes when the loop
     stopped running (between a test's fixtures and its body, where sync code is no step of it)."""
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.thread_id = threading.get_ident()
+        self.native_id = threading.get_native_id()
         self.clock = running_clock()
         self.reports: list[str] = []
         self.held_up = 0  # times the watchdog itself woke late: the process, not the loop, was stuck
         self._last = (time.perf_counter(), self.clock())
         self._stuck_at: list[str] | None = None
+        self._others_at_long_step: dict[str, float] | None = None  # taken once a step runs long
         self._loop_stopped = False
         self._stopped = threading.Event()
         self._handle = self.loop.call_later(TICK, self._tick)
@@ -72,9 +93,12 @@ class LoopWatch:
         now, running = time.perf_counter(), self.clock()
         last_now, last_running = self._last
         slept = (now - last_now) - (running - last_running) - TICK
-        if slept > BLOCKED and self._stuck_at is not None and not self._loop_stopped:
-            self.reports.append(f"its thread slept {slept:.3f} s in a step, here:\n{''.join(self._stuck_at)}")
+        blocked = slept > BLOCKED and self._stuck_at is not None and not self._loop_stopped
+        if blocked and slept - self._others_busy_in_this_step() > BLOCKED:
+            where = "".join(self._stuck_at or [])
+            self.reports.append(f"its thread slept {slept:.3f} s in a step, here:\n{where}")
         self._last, self._stuck_at, self._loop_stopped = (now, running), None, False
+        self._others_at_long_step = None
         self._handle = self.loop.call_later(TICK, self._tick)
 
     def _watch(self) -> None:
@@ -88,9 +112,20 @@ class LoopWatch:
             last_tick = self._last[0]
             if not self.loop.is_running():
                 self._loop_stopped = True
+            elif now - last_tick > 2 * TICK and self._others_at_long_step is None:
+                self._others_at_long_step = other_threads_busy(self.native_id)
             elif now - last_tick > BLOCKED and on_time_since <= last_tick and self._stuck_at is None:
                 frame = sys._current_frames().get(self.thread_id)
                 self._stuck_at = traceback.format_stack(frame)[-8:] if frame else ["(no stack)\n"]
+
+    def _others_busy_in_this_step(self) -> float:
+        """Seconds the process's other threads were busy since the step ran long; a thread that
+        ended meanwhile counts for nothing, which errs towards reporting."""
+        before = self._others_at_long_step
+        if before is None:
+            return 0.0
+        now = other_threads_busy(self.native_id)
+        return sum(max(0.0, busy - before.get(thread, 0.0)) for thread, busy in now.items())
 
     def stop(self) -> None:
         self._handle.cancel()

@@ -2,6 +2,8 @@
 step that is merely busy (or waiting for a CPU on a loaded machine) is not."""
 
 import asyncio
+import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -49,5 +51,34 @@ async def test_a_blocking_call_on_the_loop_is_caught_and_named() -> None:
 
 async def test_a_busy_step_is_not_a_blocked_loop() -> None:
     reports, _ = await asyncio.to_thread(reports_during, keep_the_cpu_busy)
+
+    assert reports == []
+
+
+def wait_for_the_gil_behind_busy_threads() -> None:
+    """Each os.stat lets the GIL go and must queue to take it back behind threads running Python:
+    the loop's thread sleeps, as in a blocking call, while the process works. A sync driver's
+    worker threads do this to the loop all day; it costs latency, but it blocks nothing."""
+    done = threading.Event()
+
+    def run_python() -> None:
+        while not done.is_set():
+            sum(range(1000))
+
+    threads = [threading.Thread(target=run_python) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.perf_counter() + BLOCKED * 2
+        while time.perf_counter() < deadline:
+            os.stat(".")
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+
+
+async def test_waiting_for_the_gil_is_not_a_blocked_loop() -> None:
+    reports, _ = await asyncio.to_thread(reports_during, wait_for_the_gil_behind_busy_threads)
 
     assert reports == []
