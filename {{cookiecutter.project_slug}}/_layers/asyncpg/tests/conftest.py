@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
+from {{ cookiecutter.package_name }}.db.sqlalchemy_engine import WRITE_ISOLATION
 
 from .alembic_migrator import AlembicMigrator, alembic_config
 from .clients import app_client
@@ -70,6 +71,8 @@ async def connection(app: FastAPI) -> AsyncIterator[AsyncConnection]:
     database: Database = app.state.database
     own_sessionmaker = database.sessionmaker
     async with database.engine.connect() as connection:
+        # The app's connections rest in autocommit; this one holds the test's transaction.
+        await connection.execution_options(isolation_level=WRITE_ISOLATION)
         transaction = await connection.begin()
         database.sessionmaker = async_sessionmaker(
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"

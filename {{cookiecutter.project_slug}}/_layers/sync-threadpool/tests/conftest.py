@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.db import Database, engine_url
+from {{ cookiecutter.package_name }}.db.sqlalchemy_engine import WRITE_ISOLATION, WritesInTransactions
 from {{ cookiecutter.package_name }}.db.threadpool import WorkerThreads
 
 from .alembic_migrator import AlembicMigrator, alembic_config
@@ -75,9 +76,14 @@ def connection(app: FastAPI) -> Iterator[Connection]:
     database: Database = app.state.database
     own_sessionmaker = database.sessionmaker
     with database.engine.connect() as connection:
+        # The app's connections rest in autocommit; this one holds the test's transaction.
+        connection.execution_options(isolation_level=WRITE_ISOLATION)
         transaction = connection.begin()
         database.sessionmaker = sessionmaker(
-            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            connection,
+            class_=WritesInTransactions,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
         )
         try:
             yield connection

@@ -3,12 +3,14 @@
 The app reaches them only through `repository`, on worker threads; scripts and workers may call
 them directly.
 
-Every function runs its statements in `with session.begin()`, reads included: the transaction ends
-and the connection goes back to the pool before the function returns, so a connection is held
-only while a worker thread runs, never between two threaded calls of one request.
+Every function runs its statements in `with session.begin()` (a write, one database transaction)
+or `with reading(session)` (a read, each statement on its own in autocommit): either ends before the
+function returns and the connection goes back to the pool, so a connection is held only while a
+worker thread runs, never between two threaded calls of one request.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
@@ -20,6 +22,20 @@ from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database
 from .db.sqlalchemy_engine import sqlstate
 from .models import Account, AuditEvent, Item, Transfer
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """A read's scope: its statements autocommit, as the app's connections rest (no BEGIN and
+    ROLLBACK round trips), and its connection goes back to the pool when it ends."""
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    # Ends the session's own transaction; the server has none to end. A commit, not a rollback: a
+    # rollback would expire what was read (expire_on_commit=False spares commits only).
+    session.commit()
 
 
 def _item_name_taken(error: IntegrityError) -> Conflict | None:
@@ -56,12 +72,12 @@ def _item(session: Session, item_id: int) -> Item:
 
 
 def get_item(session: Session, item_id: int) -> Item:
-    with session.begin():
+    with reading(session):
         return _item(session, item_id)
 
 
 def list_items(session: Session, *, limit: int, offset: int) -> Sequence[Item]:
-    with session.begin():
+    with reading(session):
         return session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset)).all()
 
 
@@ -100,7 +116,7 @@ def _account(session: Session, account_id: int) -> Account:
 
 
 def get_account(session: Session, account_id: int) -> Account:
-    with session.begin():
+    with reading(session):
         return _account(session, account_id)
 
 
@@ -129,7 +145,7 @@ def transfer(session: Session, data: schemas.TransferCreate) -> Transfer:
 
 def list_transfers(session: Session, account_id: int, *, limit: int, offset: int) -> Sequence[Transfer]:
     """Newest first, with both accounts loaded in the same query: two queries for any page size."""
-    with session.begin():
+    with reading(session):
         _account(session, account_id)
         return session.scalars(
             select(Transfer)

@@ -1,10 +1,13 @@
-"""What both SQLAlchemy layers share about an engine: how the settings size its pool, the SQLSTATE
-behind an error, the pool's figures, and a span per statement."""
+"""What both SQLAlchemy layers share about an engine: how the settings size its pool, connections
+that rest in autocommit with writes in real transactions, the SQLSTATE behind an error, the pool's
+figures, and a span per statement."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin
 
 from ..core.settings import Settings
 
@@ -20,6 +23,38 @@ def pool_arguments(settings: Settings) -> dict[str, Any]:
         "pool_timeout": settings.db_pool_timeout,
         "pool_pre_ping": True,  # a connection the server dropped is replaced, not handed to a request
     }
+
+
+# Connections rest in autocommit: a read sends its statement alone, with no BEGIN and ROLLBACK round
+# trips around it (at READ COMMITTED each statement sees its own snapshot either way), and asyncpg's
+# pre-ping is one round trip instead of three. A write's `session.begin()` asks for WRITE_ISOLATION,
+# which makes SQLAlchemy send BEGIN and COMMIT around it (WritesInTransactions).
+RESTING_ISOLATION = "AUTOCOMMIT"
+WRITE_ISOLATION = "READ COMMITTED"  # PostgreSQL's default
+
+
+class WritesInTransactions(Session):
+    """The session both SQLAlchemy layers use: `session.begin()` is a real database transaction on
+    a connection that otherwise rests in autocommit, and a write outside one is refused instead of
+    committing statement by statement. A session bound to one connection (the tests' per-test
+    transaction) is already inside a transaction and joins it as any session does."""
+
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        transaction = super().begin(nested=nested)
+        if not nested and isinstance(self.bind, Engine):
+            self.connection(execution_options={"isolation_level": WRITE_ISOLATION})
+        return transaction
+
+
+@event.listens_for(WritesInTransactions, "before_flush")
+def _refuse_writes_outside_begin(session: Session, *_: object) -> None:
+    transaction = session.get_transaction()
+    autobegun = transaction is not None and transaction.origin is SessionTransactionOrigin.AUTOBEGIN
+    if autobegun and isinstance(session.bind, Engine):
+        raise InvalidRequestError(
+            "writes go inside `session.begin()`: outside it this service's connections autocommit,"
+            " so they would not be one transaction"
+        )
 
 
 def sqlstate(error: BaseException) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..core.errors import Failure, failure_for_sqlstate
 from ..core.settings import Settings
-from .sqlalchemy_engine import pool_arguments, pool_figures, sqlstate
+from .sqlalchemy_engine import RESTING_ISOLATION, WritesInTransactions, pool_arguments, pool_figures, sqlstate
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 from .threadpool import THREADS, WorkerThreads, close_session
 
@@ -46,7 +46,10 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 def make_engine(settings: Settings) -> Engine:
     return create_engine(
-        engine_url(settings), connect_args=connect_args(settings), **pool_arguments(settings)
+        engine_url(settings),
+        connect_args=connect_args(settings),
+        isolation_level=RESTING_ISOLATION,  # reads without BEGIN/ROLLBACK: WritesInTransactions
+        **pool_arguments(settings),
     )
 
 
@@ -57,7 +60,7 @@ class Database:
         self.engine = engine
         self.threads = threads
         # expire_on_commit=False: objects stay readable after commit, on the loop, with no I/O.
-        self.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(engine, class_=WritesInTransactions, expire_on_commit=False)
 
     def session(self) -> Session:
         """A new session that knows which worker threads its calls run on. No I/O: a connection is
