@@ -84,7 +84,9 @@ class LoopWatch:
         self.held_up = 0  # times the watchdog itself woke late: the process, not the loop, was stuck
         self._last = (time.perf_counter(), self.clock())
         self._stuck_at: list[str] | None = None
-        self._others_at_long_step: dict[str, float] | None = None  # taken once a step runs long
+        # Once a step runs long: when the step began, the other threads' busy seconds then, and as
+        # last seen since (a thread may end before the step does; its time still counts).
+        self._long_step: tuple[float, dict[str, float], dict[str, float]] | None = None
         self._loop_stopped = False
         self._stopped = threading.Event()
         self._handle = self.loop.call_later(TICK, self._tick)
@@ -100,7 +102,7 @@ class LoopWatch:
             where = "".join(self._stuck_at or [])
             self.reports.append(f"its thread slept {slept:.3f} s in a step, here:\n{where}")
         self._last, self._stuck_at, self._loop_stopped = (now, running), None, False
-        self._others_at_long_step = None
+        self._long_step = None
         self._handle = self.loop.call_later(TICK, self._tick)
 
     def _watch(self) -> None:
@@ -114,20 +116,30 @@ class LoopWatch:
             last_tick = self._last[0]
             if not self.loop.is_running():
                 self._loop_stopped = True
-            elif now - last_tick > 2 * TICK and self._others_at_long_step is None:
-                self._others_at_long_step = other_threads_busy(self.native_id)
-            elif now - last_tick > BLOCKED and on_time_since <= last_tick and self._stuck_at is None:
+                continue
+            if now - last_tick > 2 * TICK:
+                self._note_other_threads(last_tick)
+            if now - last_tick > BLOCKED and on_time_since <= last_tick and self._stuck_at is None:
                 frame = sys._current_frames().get(self.thread_id)
                 self._stuck_at = traceback.format_stack(frame)[-8:] if frame else ["(no stack)\n"]
 
+    def _note_other_threads(self, step_began: float) -> None:
+        busy = other_threads_busy(self.native_id)
+        long_step = self._long_step
+        if long_step is None or long_step[0] != step_began:  # the first look in this step
+            self._long_step = (step_began, busy, {})
+        else:
+            self._long_step = (step_began, long_step[1], long_step[2] | busy)
+
     def _others_busy_in_this_step(self) -> float:
-        """Seconds the process's other threads were busy since the step ran long; a thread that
-        ended meanwhile counts for nothing, which errs towards reporting."""
-        before = self._others_at_long_step
-        if before is None:
+        """Seconds the process's other threads were busy since the step ran long: a thread that
+        ended meanwhile counts up to the watchdog's last look at it, one that began counts whole."""
+        long_step = self._long_step
+        if long_step is None or long_step[0] != self._last[0]:
             return 0.0
-        now = other_threads_busy(self.native_id)
-        return sum(max(0.0, busy - before.get(thread, 0.0)) for thread, busy in now.items())
+        _, before, seen = long_step
+        after = seen | other_threads_busy(self.native_id)
+        return sum(max(0.0, busy - before.get(thread, 0.0)) for thread, busy in after.items())
 
     def stop(self) -> None:
         self._handle.cancel()
