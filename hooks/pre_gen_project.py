@@ -27,7 +27,6 @@ TAKEN_NAMES = {
     "mypy",
     "opentelemetry",
     "prometheus_client",
-    "prometheus_fastapi_instrumentator",
     "psycopg",
     "psycopg_pool",
     "pydantic",

@@ -41,6 +41,28 @@ async def test_request_latency_is_a_histogram_by_route(client: AsyncClient, path
     assert f'handler="{path_to("metrics")}"' not in text  # scrapes do not count themselves
 
 
+def answered(text: str, handler: str, status: str) -> float:
+    """How many GET requests to a route `http_requests_total` has counted with a status class."""
+    series = "http_requests_total{" + f'handler="{handler}",method="GET",status="{status}"' + "}"
+    found = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_requests_are_counted_by_route_and_status_class(client: AsyncClient, path_to: PathTo) -> None:
+    item_route = path_to("list_items") + "/{item_id}"  # the template, as the route declares it
+    stray = "/no-such-page-4242"
+    before = (await client.get(path_to("metrics"))).text
+
+    assert (await client.get(path_to("get_item", item_id=424242))).status_code == 404
+    assert (await client.get(stray)).status_code == 404
+
+    text = (await client.get(path_to("metrics"))).text
+    assert answered(text, item_route, "4xx") == answered(before, item_route, "4xx") + 1
+    # A path no route matched is one series, "none": any URL a client makes up is not a new one.
+    assert answered(text, "none", "4xx") == answered(before, "none", "4xx") + 1
+    assert stray not in text
+
+
 async def test_pool_gauges_follow_the_pool(start_app: StartApp, live_sql: Sql, path_to: PathTo) -> None:
     async with committed_item(live_sql) as item_id, start_app() as client:
         await client.get(path_to("list_items"))  # the pool has opened

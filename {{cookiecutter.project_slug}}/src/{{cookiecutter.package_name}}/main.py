@@ -50,6 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title={{ cookiecutter.project_name | tojson }},
         lifespan=lifespan,
         generate_unique_id_function=api.operation_id,
+        # The app's spans come from tracing.py, on a provider of its own. FastAPI's own telemetry would
+        # look for process-wide providers on every request, and add a second span per request once
+        # anything in the process set one.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.shutdown = shutdown
@@ -57,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if cookiecutter.auth == "jwt" %}
     install_auth(app, settings)
 {%- endif %}
-    app.include_router(api.router)
+    for router in api.routers:
+        app.include_router(router)
     if settings.cors_origins:  # closed unless origins are listed
         app.add_middleware(
             CORSMiddleware,

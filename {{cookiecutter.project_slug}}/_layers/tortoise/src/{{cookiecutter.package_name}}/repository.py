@@ -1,13 +1,16 @@
 """Data access, written for Tortoise ORM; routes call these and nothing lower.
 
-`session` is the request's connection (see db.get_db). Writes run in `in_transaction()`, which opens
-on that same connection: a transaction of its own from the pool, or a savepoint when one is already
-open (the tests' rolled-back transaction), so a failed write never aborts an outer transaction.
+`session` is the request's connection (see db.get_db). Writes of several statements run in
+`in_transaction()`, which opens on that same connection: a transaction of its own from the pool, or
+a savepoint when one is already open (the tests' rolled-back transaction), so a failed write never
+aborts an outer transaction. A write of one statement runs alone (`one_statement`).
 """
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
+from tortoise.backends.asyncpg.client import TransactionWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -20,6 +23,15 @@ from .db.tortoise_config import CONNECTION
 from .models import Account, AuditEvent, Item, Transfer
 
 
+def one_statement(session: BaseDBAsyncClient) -> AbstractAsyncContextManager[BaseDBAsyncClient]:
+    """Where a write of a single statement runs: on the pool, where it commits by itself (one round
+    trip; BEGIN and COMMIT around it would be two more, for nothing); or, when a transaction is
+    already open (the tests' rolled-back one), in a savepoint, so its failure leaves that one usable."""
+    if isinstance(session, TransactionWrapper):
+        return in_transaction(CONNECTION)
+    return nullcontext(session)
+
+
 def _item_name_taken(error: IntegrityError) -> Conflict | None:
     if sqlstate(error) == UNIQUE_VIOLATION:
         return Conflict("An item with that name already exists.")
@@ -28,7 +40,7 @@ def _item_name_taken(error: IntegrityError) -> Conflict | None:
 
 async def create_item(session: BaseDBAsyncClient, data: schemas.ItemCreate) -> Item:
     try:
-        async with in_transaction(CONNECTION) as connection:
+        async with one_statement(session) as connection:
             return await Item.create(**data.model_dump(), using_db=connection)
     except IntegrityError as error:
         raise (_item_name_taken(error) or error) from None
@@ -134,6 +146,6 @@ async def list_transfers(
 
 async def record_audit(database: Database, action: str, subject_id: int) -> None:
     """Runs after the response as a background task, so it takes a connection of its own."""
-    with database.session():
-        async with in_transaction(CONNECTION) as connection:
+    with database.session() as session:
+        async with one_statement(session) as connection:
             await AuditEvent.create(action=action, subject_id=subject_id, using_db=connection)

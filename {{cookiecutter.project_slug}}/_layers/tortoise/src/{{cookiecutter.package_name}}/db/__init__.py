@@ -35,6 +35,11 @@ class Database:
         with internals.current(self.context):
             yield self.context.connections.get(CONNECTION)
 
+    def enter(self) -> BaseDBAsyncClient:
+        """session() for the rest of the current task, with no block to end it: see get_db."""
+        internals.make_current(self.context)
+        return self.context.connections.get(CONNECTION)
+
     async def ping(self) -> None:
         await self.client.execute_query("SELECT 1")
 
@@ -63,15 +68,20 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             yield Database(context, settings)
 
 
-async def get_db(request: Request) -> AsyncIterator[BaseDBAsyncClient]:
+async def get_db(request: Request) -> BaseDBAsyncClient:
+    """This app's context, current for the rest of the request, and its connection (the pool: each
+    statement borrows a connection and returns it, so the request holds none between statements).
+
+    Not a `yield` dependency: FastAPI runs one in a context manager of its own on an exit stack,
+    which cost more than the query it serves (profiled on the one-row read). Nothing needs undoing:
+    the server runs each request in a task of its own, and the setting ends with the task. A test
+    client that runs the app in the test's own task leaves it set to the app it called last, which
+    is the one every request sets again."""
     database: Database = request.app.state.database
-    with database.session() as connection:
-        yield connection
+    return database.enter()
 
 
-# scope="function": the request lets go of the context (and any connection) before the response
-# is sent, as with the other drivers.
-SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db, scope="function")]
+SessionDep = Annotated[BaseDBAsyncClient, Depends(get_db)]
 
 # OSError covers refused connections and connect timeouts; asyncpg's own errors pass through
 # Tortoise untranslated except integrity, syntax and data errors.

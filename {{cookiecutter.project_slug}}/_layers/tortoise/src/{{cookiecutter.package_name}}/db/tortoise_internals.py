@@ -43,6 +43,12 @@ def current(context: TortoiseContext) -> Iterator[None]:
         _current_context.reset(token)
 
 
+def make_current(context: TortoiseContext) -> None:
+    """Make `context` the one this task uses from now on, until the task ends: for a request's task,
+    where there is no block to end (db.get_db)."""
+    _current_context.set(context)
+
+
 def register(config: dict[str, Any]) -> RegisterTortoise:
     """Tortoise registered for an app's lifetime, in the context current when it starts."""
     # No global fallback: only one app per process may set it (tests start several); db.get_db sets ours.
