@@ -22,7 +22,9 @@ class Migrator(Protocol):
     async def downgrade(self) -> None: ...
 
     async def drift(self) -> list[str]:
-        """Differences between the models and the migrated schema; empty when they match."""
+        """Differences between the models and what the migrations describe; empty when they match.
+        Each tool prepares what it compares against (Alembic the migrated scratch database, Tortoise
+        the migration files alone)."""
         ...
 
     async def tables(self) -> set[str]: ...

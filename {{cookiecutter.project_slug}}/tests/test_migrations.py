@@ -16,6 +16,4 @@ async def test_upgrade_downgrade_upgrade(migrator: Migrator) -> None:
 
 
 async def test_models_match_migrations(migrator: Migrator) -> None:
-    await migrator.upgrade()
-
     assert await migrator.drift() == []
