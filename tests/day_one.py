@@ -239,8 +239,8 @@ def add_field_and_resource(project: Path, package: str, driver: str) -> list[Pat
     )
     replace(
         api / "__init__.py",
-        "router.include_router(accounts.router)\n",
-        "router.include_router(accounts.router)\nrouter.include_router(tags.router)\n",
+        "(health.router, items.router, accounts.router",
+        "(health.router, items.router, accounts.router, tags.router",
     )
     tests = project / "tests"
     touched += [tests / "test_items.py", tests / "test_tags.py", tests / "postgres.py"]
