@@ -3,8 +3,9 @@ database pool's figures, read from the driver's `pool_status()` at each scrape.
 
 The request metrics come from a small ASGI middleware on prometheus_client rather than from
 prometheus-fastapi-instrumentator: that one matches the path against every route a second time and
-builds a Response object per request, which cost this app a third of its own time per request (the
-benchmark's one-row read). Here the route FastAPI already chose is read from the scope afterwards.
+builds a Response object per request, 0.042 ms of CPU a request (0.009 here), two fifths of what a
+request that touches no database cost this app. Here the route FastAPI already chose is read from
+the scope afterwards.
 """
 
 import time
