@@ -103,10 +103,12 @@ def workspace() -> Iterator[Path]:
 
 
 def baked(output: Path, python: str | None, **context: str) -> Path:
-    """A fresh bake, `uv sync`ed on `python` (an interpreter's path; None: whichever uv finds)."""
+    """A fresh bake, `uv sync`ed on `python` (an interpreter's path; None: whichever uv finds). With
+    its libraries' bytecode compiled at install, as the baked README advises where PYTHONDONTWRITEBYTECODE
+    is set."""
     output.mkdir()
     path = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(output), extra_context=context))
-    synced = uv(path, "sync", *(["--python", python] if python else []))
+    synced = uv(path, "sync", "--compile-bytecode", *(["--python", python] if python else []))
     assert synced.returncode == 0, shown(synced)
     return path
 

@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.commands.migration_tool import MIGRATE_COMM
 from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
+from .head_start import head_start, result_of
 from .live import pytest_sessionstart
 from .postgres import BAD_SETTING
 from .processes import BIN
@@ -119,14 +120,18 @@ def test_the_servers_need_a_url_outside_production_too(
     assert stderr == ""
 
 
+# The run's environment as collection leaves it: the processes below start while other tests run,
+# and must not see what those tests set for themselves.
+INHERITED = {name: value for name, value in os.environ.items() if name != "TEST_DATABASE_URL"}
+
+
 def run(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """`command` (a console script of this environment, or a path) as a process of its own, with the
     environment `in_this_process` gives."""
-    inherited = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
     return subprocess.run(  # noqa: S603 (the project's own commands)
         [str(BIN / command[0]), *command[1:]],
         cwd=PROJECT,
-        env={**inherited, "DATABASE_URL": "", **env},
+        env={**INHERITED, "DATABASE_URL": "", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -162,15 +167,22 @@ def test_a_bad_setting_stops_the_test_run_before_any_test(
     assert stopped.value.returncode == BAD_SETTING
 
 
-@pytest.fixture(scope="module")
-def refusing_processes() -> dict[str, subprocess.CompletedProcess[str]]:
-    """Each entry point once as a real process, and a test run, all at once: each only starts and stops."""
+@head_start("refusing_processes")
+def refuse_in_every_process() -> dict[str, subprocess.CompletedProcess[str]]:
+    """Each entry point once as a real process, and a test run, all at once: each only starts and
+    stops, and importing is nearly all they do, so they begin when the run does (see head_start)."""
     env, _ = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
     commands = {name: (command, env) for name, command in ENTRY_POINTS.items()}
     commands["pytest"] = (TEST_RUN, BAD_TEST_DATABASE_URL[0])
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         started = {name: pool.submit(run, command, **env) for name, (command, env) in commands.items()}
     return {name: future.result() for name, future in started.items()}
+
+
+@pytest.fixture(scope="module")
+def refusing_processes() -> dict[str, subprocess.CompletedProcess[str]]:
+    processes: dict[str, subprocess.CompletedProcess[str]] = result_of("refusing_processes")
+    return processes
 
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)

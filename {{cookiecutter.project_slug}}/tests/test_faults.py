@@ -133,9 +133,10 @@ async def test_cancelled_requests_return_their_connections(
 
 
 # Transfers between three accounts in both directions. Were rows locked in arrival order, two
-# opposite transfers in flight together could deadlock; 200 keep all 15 of the pool's connections
-# busy for over a dozen rounds of such pairs, so a lock-order bug cannot hide in them.
-OPPOSING_TRANSFERS = 200
+# opposite transfers in flight together could deadlock; 100 keep all 15 of the pool's connections
+# busy for about seven rounds, each with many opposite pairs in flight at once (15 transfers
+# over 3 accounts), so a lock-order bug cannot hide in them.
+OPPOSING_TRANSFERS = 100
 
 
 async def test_opposing_transfers_never_deadlock(start_app: StartApp, live_sql: Sql, path_to: PathTo) -> None:

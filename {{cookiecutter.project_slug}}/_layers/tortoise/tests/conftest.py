@@ -21,7 +21,7 @@ from .protocols import CountQueries, Sql
 from .standalone_clients import create_database, drop_database, recreate_database, rows, standalone
 from .tortoise_cli import TortoiseMigrator, tortoise
 
-pytest_plugins = ["tests.guards", "tests.hangs", "tests.declared", "tests.live"]
+pytest_plugins = ["tests.guards", "tests.hangs", "tests.declared", "tests.live", "tests.head_start"]
 
 # Tortoise logs every statement it sends here (transaction control goes through asyncpg unlogged).
 STATEMENT_LOG = logging.getLogger("tortoise.db_client")
