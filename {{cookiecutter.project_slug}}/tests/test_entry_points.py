@@ -170,7 +170,7 @@ def test_a_bad_setting_stops_the_test_run_before_any_test(
 @head_start("refusing_processes")
 def refuse_in_every_process() -> dict[str, subprocess.CompletedProcess[str]]:
     """Each entry point once as a real process, and a test run, all at once: each only starts and
-    stops, and importing is nearly all they do, so they begin when the run does (see head_start)."""
+    stops, and importing is nearly all they do, so they begin early in the run (see head_start)."""
     env, _ = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
     commands = {name: (command, env) for name, command in ENTRY_POINTS.items()}
     commands["pytest"] = (TEST_RUN, BAD_TEST_DATABASE_URL[0])
