@@ -167,43 +167,60 @@ def test_a_bad_setting_stops_the_test_run_before_any_test(
     assert stopped.value.returncode == BAD_SETTING
 
 
+# Each entry point once as a real process, all at once, and a test run: each only starts and stops,
+# and importing is nearly all they do, so they begin early in the run (see head_start). One test
+# reads all the entry points' processes and one the test run's: under pytest-xdist each set then
+# runs on one worker, not on every worker that has a test of the module.
 @head_start("refusing_processes")
-def refuse_in_every_process() -> dict[str, subprocess.CompletedProcess[str]]:
-    """Each entry point once as a real process, and a test run, all at once: each only starts and
-    stops, and importing is nearly all they do, so they begin early in the run (see head_start)."""
+def refuse_in_every_entry_point() -> dict[str, subprocess.CompletedProcess[str]]:
     env, _ = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
-    commands = {name: (command, env) for name, command in ENTRY_POINTS.items()}
-    commands["pytest"] = (TEST_RUN, BAD_TEST_DATABASE_URL[0])
-    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        started = {name: pool.submit(run, command, **env) for name, (command, env) in commands.items()}
+    with ThreadPoolExecutor(max_workers=len(ENTRY_POINTS)) as pool:
+        started = {name: pool.submit(run, command, **env) for name, command in ENTRY_POINTS.items()}
     return {name: future.result() for name, future in started.items()}
 
 
-@pytest.fixture(scope="module")
+@head_start("refused_test_run")
+def refuse_a_test_run() -> subprocess.CompletedProcess[str]:
+    env, _ = BAD_TEST_DATABASE_URL
+    return run(TEST_RUN, **env)
+
+
+@pytest.fixture
 def refusing_processes() -> dict[str, subprocess.CompletedProcess[str]]:
     processes: dict[str, subprocess.CompletedProcess[str]] = result_of("refusing_processes")
     return processes
 
 
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-def test_a_refusing_process_prints_one_line_and_no_traceback(
-    entry_point: str, refusing_processes: dict[str, subprocess.CompletedProcess[str]]
+@pytest.fixture
+def refused_test_run() -> subprocess.CompletedProcess[str]:
+    process: subprocess.CompletedProcess[str] = result_of("refused_test_run")
+    return process
+
+
+def test_every_refusing_process_prints_one_line_and_no_traceback(
+    refusing_processes: dict[str, subprocess.CompletedProcess[str]],
 ) -> None:
     _, expected = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
 
-    result = refusing_processes[entry_point]
+    # Per entry point: exit status, the lines on stderr, whether the password showed anywhere.
+    seen = {
+        name: (
+            result.returncode,
+            result.stderr.strip().splitlines(),
+            "secret" in result.stdout + result.stderr,
+        )
+        for name, result in refusing_processes.items()
+    }
 
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [expected], result.stderr
-    assert "secret" not in result.stdout + result.stderr
+    assert seen == {name: (1, [expected], False) for name in ENTRY_POINTS}
 
 
 def test_a_refused_test_run_says_why_and_runs_no_test(
-    refusing_processes: dict[str, subprocess.CompletedProcess[str]],
+    refused_test_run: subprocess.CompletedProcess[str],
 ) -> None:
     _, expected = BAD_TEST_DATABASE_URL
 
-    result = refusing_processes["pytest"]
+    result = refused_test_run
 
     assert result.returncode == BAD_SETTING  # pytest's status for a run stopped by its configuration
     assert result.stderr.strip().splitlines() == [f"Exit: {expected}"], result.stderr
