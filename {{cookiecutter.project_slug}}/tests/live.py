@@ -20,6 +20,11 @@ from .postgres import named_server, test_server_url, test_settings
 
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 
+# The statement or pool timeout of an app a test holds up on purpose (a row lock that lasts, a pool
+# kept full): that wait always runs out, so the timeout only has to outlast the statements that
+# must succeed in the meantime, milliseconds each even on a loaded machine.
+FAULT_TIMEOUT = 0.25
+
 {%- if cookiecutter.auth == "jwt" %}
 # The suite's identity provider: a real HTTP server, its keys made for this run.
 pytest_plugins = ["tests.auth.plugin"]

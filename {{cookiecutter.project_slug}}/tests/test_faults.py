@@ -12,7 +12,7 @@ from httpx import AsyncClient
 from {{ cookiecutter.package_name }}.core.errors import RETRY_AFTER_SECONDS, Failure
 
 from .committed_rows import committed_item, delete_accounts, row_locked
-from .live import PathTo, StartApp
+from .live import FAULT_TIMEOUT, PathTo, StartApp
 from .polling import eventually
 from .protocols import Sql
 from .proxy import proxy_to
@@ -33,7 +33,7 @@ async def test_statement_timeout_is_504_and_the_next_request_succeeds(
     start_app: StartApp, live_sql: Sql, committed_item_id: int, path_to: PathTo
 ) -> None:
     item = path_to("update_item", item_id=committed_item_id)
-    async with start_app(db_statement_timeout=0.5) as client:
+    async with start_app(db_statement_timeout=FAULT_TIMEOUT) as client:
         async with row_locked(live_sql, "items", committed_item_id):
             started = time.monotonic()
             response = await client.patch(item, json={"price_cents": 2})
@@ -49,7 +49,7 @@ async def test_exhausted_pool_is_503_quickly_and_recovers(
     start_app: StartApp, live_sql: Sql, committed_item_id: int, path_to: PathTo
 ) -> None:
     item, items = path_to("update_item", item_id=committed_item_id), path_to("list_items")
-    async with start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5) as client:
+    async with start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=FAULT_TIMEOUT) as client:
         async with row_locked(live_sql, "items", committed_item_id):
             holder = asyncio.create_task(client.patch(item, json={"price_cents": 2}))
             assert await eventually(lambda: has_active_session(live_sql))
@@ -60,7 +60,7 @@ async def test_exhausted_pool_is_503_quickly_and_recovers(
         assert response.status_code == 503
         assert response.headers["retry-after"] == RETRY_AFTER_SECONDS
         assert response.json()["code"] == Failure.BUSY.code
-        assert waited < 0.5 + 0.5
+        assert waited < FAULT_TIMEOUT + 0.5
         assert (await holder).status_code == 200
         assert (await client.get(items)).status_code == 200
 

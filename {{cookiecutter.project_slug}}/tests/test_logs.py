@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.core.request_id import HEADER
 from {{ cookiecutter.package_name }}.core.settings import Settings
 
 from .committed_rows import committed_item, row_locked
-from .live import PathTo, StartApp, unreachable_database_url
+from .live import FAULT_TIMEOUT, PathTo, StartApp, unreachable_database_url
 from .protocols import Sql
 
 PASSWORD = "hunter2-never-logged"  # noqa: S105 (a marker to search logs for, not a credential)
@@ -68,7 +68,7 @@ async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
     with caplog.at_level(logging.INFO, logger=APP_LOGGER):
         async with (
             committed_item(live_sql) as item_id,
-            start_app(db_statement_timeout=0.5, log_level="INFO") as client,
+            start_app(db_statement_timeout=FAULT_TIMEOUT, log_level="INFO") as client,
             row_locked(live_sql, "items", item_id),
         ):
             response = await client.patch(

@@ -25,8 +25,9 @@ from .protocols import Sql
 from .server_sessions import has_active_session
 
 # Long enough to see readiness at 503: the test probes every 20 ms and a probe to a local process
-# takes milliseconds, ~100 ms on a loaded two-core machine; so over ten chances even then.
-DRAIN_SECONDS = 1.5
+# takes milliseconds, ~100 ms on a loaded two-core machine; so five chances even then. The test
+# waits for the whole drain, so it is no longer than that.
+DRAIN_SECONDS = 0.5
 REQUEST_ID = "in-flight-1"
 
 

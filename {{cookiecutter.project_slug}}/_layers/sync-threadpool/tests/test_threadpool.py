@@ -31,7 +31,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from .clients import app_client
 from .committed_rows import delete_accounts, row_locked
 from .declared import record_responses
-from .live import StartApp
+from .live import FAULT_TIMEOUT, StartApp
 from .polling import eventually
 from .protocols import Sql
 from .server_sessions import app_sessions, has_active_session
@@ -139,7 +139,8 @@ async def test_a_cancelled_request_keeps_its_thread_until_its_query_ends(
     start_app_itself: Callable[..., Any], live_sql: Sql, accounts: tuple[int, int]
 ) -> None:
     source, target = accounts
-    async with start_app_itself(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5) as (app, client):
+    small = start_app_itself(db_pool_size=1, db_max_overflow=0, db_pool_timeout=FAULT_TIMEOUT)
+    async with small as (app, client):
         database: Database = app.state.database
         async with row_locked(live_sql, "accounts", source):
             transfer = asyncio.create_task(send(client, source, target))
@@ -155,7 +156,7 @@ async def test_a_cancelled_request_keeps_its_thread_until_its_query_ends(
             waited = time.monotonic() - started
             assert busy.status_code == 503
             assert busy.json()["code"] == "database_busy"
-            assert waited < 0.5 + 0.5
+            assert waited < FAULT_TIMEOUT + 0.5
 
         # The lock gone, the abandoned transfer commits and its session is closed after it.
         assert await eventually(lambda: asyncio.sleep(0, result=database.threads.busy == 0))
@@ -169,7 +170,7 @@ async def test_apps_on_one_loop_do_not_share_their_threads(
     start_app: StartApp, live_sql: Sql, accounts: tuple[int, int]
 ) -> None:
     source, target = accounts
-    small = start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5)
+    small = start_app(db_pool_size=1, db_max_overflow=0, db_pool_timeout=FAULT_TIMEOUT)
     roomy = start_app(db_pool_size=3, db_max_overflow=0, db_pool_timeout=5)
     async with roomy as other, small as stuck:
         async with row_locked(live_sql, "accounts", source):
