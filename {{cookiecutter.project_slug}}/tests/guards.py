@@ -98,6 +98,7 @@ class LoopWatch:
         self.clock = RunningClock()
         self.reports: list[str] = []
         self.held_up = 0  # times the watchdog itself woke late: the process, not the loop, was stuck
+        self.excused = 0  # long sleeps in a step put down to the other threads being busy meanwhile
         self._last = (time.perf_counter(), self.clock())
         self._stuck_at: list[str] | None = None
         # Once a step runs long: when the step began, the other threads' busy seconds then, and as
@@ -117,6 +118,8 @@ class LoopWatch:
         if blocked and slept - self._others_busy_in_this_step() > BLOCKED:
             where = "".join(self._stuck_at or [])
             self.reports.append(f"its thread slept {slept:.3f} s in a step, here:\n{where}")
+        elif blocked:
+            self.excused += 1
         self._last, self._stuck_at, self._loop_stopped = (now, running), None, False
         self._long_step = None
         self._handle = self.loop.call_later(TICK, self._tick)
