@@ -3,12 +3,11 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from . import schemas
+from . import queries, schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database
 from .db.sqlalchemy_engine import sqlstate
@@ -43,21 +42,21 @@ async def create_items(session: AsyncSession, data: Sequence[schemas.ItemCreate]
 
 
 async def get_item(session: AsyncSession, item_id: int) -> Item:
-    item = await session.get(Item, item_id)
+    item = await session.scalar(queries.ITEM, {"item_id": item_id})
     if item is None:
         raise NotFound("Item not found.")
     return item
 
 
 async def list_items(session: AsyncSession, *, limit: int, offset: int) -> Sequence[Item]:
-    result = await session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset))
+    result = await session.scalars(queries.ITEMS_PAGE, {"limit": limit, "offset": offset})
     return result.all()
 
 
 async def update_item(session: AsyncSession, item_id: int, changes: dict[str, Any]) -> Item:
     try:
         async with session.begin():
-            item = await session.get(Item, item_id, with_for_update=True)
+            item = await session.scalar(queries.ITEM_TO_CHANGE, {"item_id": item_id})
             if item is None:
                 raise NotFound("Item not found.")
             for field, value in changes.items():
@@ -82,7 +81,7 @@ async def create_account(session: AsyncSession, data: schemas.AccountCreate) -> 
 
 
 async def get_account(session: AsyncSession, account_id: int) -> Account:
-    account = await session.get(Account, account_id)
+    account = await session.scalar(queries.ACCOUNT, {"account_id": account_id})
     if account is None:
         raise NotFound("Account not found.")
     return account
@@ -92,12 +91,8 @@ async def transfer(session: AsyncSession, data: schemas.TransferCreate) -> Trans
     """Move money in one transaction; both rows are locked in id order, so two opposite transfers
     queue behind each other instead of deadlocking."""
     async with session.begin():
-        locked = await session.scalars(
-            select(Account)
-            .where(Account.id.in_([data.from_account_id, data.to_account_id]))
-            .order_by(Account.id)
-            .with_for_update()
-        )
+        ids = [data.from_account_id, data.to_account_id]
+        locked = await session.scalars(queries.ACCOUNTS_TO_LOCK, {"ids": ids})
         accounts = {account.id: account for account in locked}
         source, target = accounts.get(data.from_account_id), accounts.get(data.to_account_id)
         if source is None or target is None:
@@ -116,14 +111,8 @@ async def list_transfers(
 ) -> Sequence[Transfer]:
     """Newest first, with both accounts loaded in the same query: two queries for any page size."""
     await get_account(session, account_id)
-    result = await session.scalars(
-        select(Transfer)
-        .where(or_(Transfer.from_account_id == account_id, Transfer.to_account_id == account_id))
-        .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
-        .order_by(Transfer.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    page = {"account_id": account_id, "limit": limit, "offset": offset}
+    result = await session.scalars(queries.TRANSFERS_PAGE, page)
     return result.all()
 
 

@@ -13,11 +13,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from . import schemas
+from . import queries, schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import Database
 from .db.sqlalchemy_engine import sqlstate
@@ -65,7 +65,7 @@ def create_items(session: Session, data: Sequence[schemas.ItemCreate]) -> Sequen
 
 
 def _item(session: Session, item_id: int) -> Item:
-    item = session.get(Item, item_id)
+    item = session.scalar(queries.ITEM, {"item_id": item_id})
     if item is None:
         raise NotFound("Item not found.")
     return item
@@ -78,13 +78,13 @@ def get_item(session: Session, item_id: int) -> Item:
 
 def list_items(session: Session, *, limit: int, offset: int) -> Sequence[Item]:
     with reading(session):
-        return session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset)).all()
+        return session.scalars(queries.ITEMS_PAGE, {"limit": limit, "offset": offset}).all()
 
 
 def update_item(session: Session, item_id: int, changes: dict[str, Any]) -> Item:
     try:
         with session.begin():
-            item = session.get(Item, item_id, with_for_update=True)
+            item = session.scalar(queries.ITEM_TO_CHANGE, {"item_id": item_id})
             if item is None:
                 raise NotFound("Item not found.")
             for field, value in changes.items():
@@ -109,7 +109,7 @@ def create_account(session: Session, data: schemas.AccountCreate) -> Account:
 
 
 def _account(session: Session, account_id: int) -> Account:
-    account = session.get(Account, account_id)
+    account = session.scalar(queries.ACCOUNT, {"account_id": account_id})
     if account is None:
         raise NotFound("Account not found.")
     return account
@@ -124,12 +124,8 @@ def transfer(session: Session, data: schemas.TransferCreate) -> Transfer:
     """Move money in one transaction; both rows are locked in id order, so two opposite transfers
     queue behind each other instead of deadlocking."""
     with session.begin():
-        locked = session.scalars(
-            select(Account)
-            .where(Account.id.in_([data.from_account_id, data.to_account_id]))
-            .order_by(Account.id)
-            .with_for_update()
-        )
+        ids = [data.from_account_id, data.to_account_id]
+        locked = session.scalars(queries.ACCOUNTS_TO_LOCK, {"ids": ids})
         accounts = {account.id: account for account in locked}
         source, target = accounts.get(data.from_account_id), accounts.get(data.to_account_id)
         if source is None or target is None:
@@ -147,14 +143,8 @@ def list_transfers(session: Session, account_id: int, *, limit: int, offset: int
     """Newest first, with both accounts loaded in the same query: two queries for any page size."""
     with reading(session):
         _account(session, account_id)
-        return session.scalars(
-            select(Transfer)
-            .where(or_(Transfer.from_account_id == account_id, Transfer.to_account_id == account_id))
-            .options(joinedload(Transfer.from_account), joinedload(Transfer.to_account))
-            .order_by(Transfer.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        page = {"account_id": account_id, "limit": limit, "offset": offset}
+        return session.scalars(queries.TRANSFERS_PAGE, page).all()
 
 
 def record_audit(database: Database, action: str, subject_id: int) -> None:
