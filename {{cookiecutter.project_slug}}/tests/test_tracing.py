@@ -1,6 +1,7 @@
 """Tracing: off by default; when on, a span per request and per statement in one trace, exported where
 OTEL_TRACES_EXPORTER says (here the console), with the SQL's placeholders and never its values."""
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -31,11 +32,21 @@ def statement(span: dict[str, Any]) -> str:
     return str(attributes.get("db.statement") or attributes.get("db.query.text") or "")
 
 
+@pytest.fixture
+async def tracing_imported(settings: Settings) -> None:
+    """The app imports OpenTelemetry's instrumentation only when tracing is on, in create_app: on the
+    test's running loop a cold disk made that import a blocking call (0.4 s), which the loop guard
+    rightly reported. Creating a first app with tracing on, on a worker thread, imports it there."""
+    traced = Settings(_env_file=None, **(settings.model_dump() | {"tracing_enabled": True}))
+    await asyncio.to_thread(create_app, traced)
+
+
 def test_tracing_is_off_by_default(app: FastAPI) -> None:
     assert app.state.tracer_provider is None
 
 
 async def test_requests_and_statements_are_traced_without_values(
+    tracing_imported: None,
     start_app: StartApp,
     live_sql: Sql,
     path_to: PathTo,
