@@ -3,6 +3,7 @@
 import asyncio
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -14,22 +15,54 @@ TORTOISE = Path(sys.executable).with_name("tortoise")  # the console script of t
 APP = "models"
 
 
-async def tortoise(url: str, *arguments: str, cwd: Path = PROJECT) -> str:
+# The run's environment as collection leaves it: the drift check below may run while other tests
+# run, and must not see what those tests set for themselves (a bad setting, say).
+INHERITED = dict(os.environ)
+# makemigrations compares the models with the migration files and never connects; a URL on a port
+# nothing listens on (9, discard) would make a Tortoise that did connect fail at once, not touch data.
+NOT_CONNECTED = "postgresql://drift@127.0.0.1:9/unused"
+
+
+def run_tortoise(url: str, *arguments: str, cwd: Path = PROJECT) -> str:
     """Run `tortoise ARGUMENTS` against the database in `url`; fail with its output if it fails."""
-    environment = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test"}
-    process = await asyncio.create_subprocess_exec(
-        TORTOISE,
-        *arguments,
+    process = subprocess.run(  # noqa: S603  # this environment's own console script
+        [TORTOISE, *arguments],
         cwd=cwd,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        env={**INHERITED, "DATABASE_URL": url, "ENVIRONMENT": "test"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        check=False,
     )
-    output, _ = await process.communicate()
-    text = output.decode(errors="replace")
     if process.returncode != 0:
-        raise AssertionError(f"`tortoise {' '.join(arguments)}` exited {process.returncode}:\n{text}")
-    return text
+        command = " ".join(arguments)
+        raise AssertionError(f"`tortoise {command}` exited {process.returncode}:\n{process.stdout}")
+    return process.stdout
+
+
+async def tortoise(url: str, *arguments: str, cwd: Path = PROJECT) -> str:
+    # A process of about a second, waited for on a worker thread: the loop stays free.
+    return await asyncio.to_thread(run_tortoise, url, *arguments, cwd=cwd)
+
+
+def drift() -> list[str]:
+    """What `tortoise makemigrations` would write: it has no check mode, so it runs on a scratch copy
+    of migrations/ and any new file it leaves there is the difference. It reads only the code and the
+    migration files, so a serial run begins it early (conftest.py's pytest_configure)."""
+    checked_in = {path.name for path in (PROJECT / "migrations").glob("*.py")}
+    with tempfile.TemporaryDirectory(prefix="drift-") as scratch:
+        root = Path(scratch)
+        shutil.copytree(
+            PROJECT / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copy(PROJECT / "pyproject.toml", root)  # where the CLI finds its config
+        run_tortoise(NOT_CONNECTED, "makemigrations", cwd=root)
+        return [
+            f"makemigrations would write {path.name}:\n{path.read_text()}"
+            for path in sorted((root / "migrations").glob("*.py"))
+            if path.name not in checked_in
+        ]
 
 
 class TortoiseMigrator:
@@ -43,23 +76,11 @@ class TortoiseMigrator:
         await tortoise(self.url, "downgrade", APP)  # no target: every migration of the app
 
     async def drift(self) -> list[str]:
-        """What `tortoise makemigrations` would write: it has no check mode, so it runs on a scratch
-        copy of migrations/ and any new file it leaves there is the difference. It compares the
-        models with the migration files, not with a database: nothing is migrated first (a `tortoise`
-        process costs a second)."""
-        checked_in = {path.name for path in (PROJECT / "migrations").glob("*.py")}
-        with tempfile.TemporaryDirectory(prefix="drift-") as scratch:
-            root = Path(scratch)
-            shutil.copytree(
-                PROJECT / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__")
-            )
-            shutil.copy(PROJECT / "pyproject.toml", root)  # where the CLI finds its config
-            await tortoise(self.url, "makemigrations", cwd=root)
-            return [
-                f"makemigrations would write {path.name}:\n{path.read_text()}"
-                for path in sorted((root / "migrations").glob("*.py"))
-                if path.name not in checked_in
-            ]
+        # Imported here: conftest.py imports this module before its plugins, head_start among them.
+        from .head_start import result_of
+
+        found: list[str] = await asyncio.to_thread(result_of, "migrator")
+        return found
 
     async def tables(self) -> set[str]:
         return await tables(self.url)
