@@ -332,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C: on the way out, every block above stopped its servers and dropped its databases.
+        print("bench: interrupted", file=sys.stderr)
+        return 130
     finally:
         if args.keep:
             log(f"bench: work folder kept: {work}")

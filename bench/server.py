@@ -83,3 +83,7 @@ def serving(
             except subprocess.TimeoutExpired:
                 app.kill()
                 app.wait()
+            except KeyboardInterrupt:  # Ctrl-C while it drains: stop it at once, then let Ctrl-C go on
+                app.kill()
+                app.wait()
+                raise

@@ -1,16 +1,22 @@
 """The benchmark harness in its quick mode, once, so CI covers it: every variant and reference is baked
 or installed, seeded, served, driven by wrk directly and through the latency proxy, and reported;
 plain-sync, which stalls under load, is killed and served again each time it does. Figures are
-never asserted: on a shared machine they are the benchmark's to report, not a test's."""
+never asserted: on a shared machine they are the benchmark's to report, not a test's. A second run,
+of one driver, is stopped with Ctrl-C and must clean up after itself."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from bench import database
 from bench.goals import GOALS
 from bench.plan import QUICK
 from bench.report import README_END, README_START, readme_block
@@ -78,3 +84,61 @@ def test_quick_bench_reports_every_target_and_the_plain_comparison(quick_results
     assert block.endswith(README_END)
     assert "#### Targets from issue 14" in block
     assert "each layer over its plain counterpart" in block
+
+
+def bench_databases(server: str) -> set[str]:
+    with psycopg.connect(server) as connection:
+        rows = connection.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench%'").fetchall()
+    return {str(name) for (name,) in rows}
+
+
+def test_ctrl_c_stops_a_run_with_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group (the run, its servers, wrk), as a terminal sends it,
+    while a server is up and its database copied: one line and exit 130, no traceback, no process
+    left in the group, no database left on the server."""
+    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    server = server or database.DEFAULT_SERVER
+    if database.answers(server) is not None:
+        pytest.skip("no PostgreSQL server to look for leftover databases on")
+    before = bench_databases(server)
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL"}}
+    command = [sys.executable, "-m", "bench", "--quick", "--only", DRIVERS[0], "--out", str(tmp_path)]
+    lines: list[str] = []
+    with subprocess.Popen(
+        command,
+        cwd=TEMPLATE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as run:
+        assert run.stderr is not None
+        reader = threading.Thread(target=lambda: lines.extend(run.stderr or ()), daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 300
+            while not any("req/s" in line for line in lines):  # a first cell measured: all is up
+                assert run.poll() is None, "".join(lines[-5:])
+                assert time.monotonic() < deadline, "no cell measured within 300 s"
+                time.sleep(0.1)
+            os.killpg(run.pid, signal.SIGINT)
+            code = run.wait(timeout=60)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+        reader.join(timeout=10)
+
+    output = "".join(lines)
+    assert code == 130, output[-2000:]
+    assert "Traceback" not in output, output[-2000:]
+    assert lines[-1].strip() == "bench: interrupted"
+    deadline = time.monotonic() + 10
+    while True:  # the servers got the signal too; give one still draining a moment
+        try:
+            os.killpg(run.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a process of the run outlived it"
+        time.sleep(0.2)
+    assert bench_databases(server) <= before
