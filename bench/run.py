@@ -5,6 +5,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -316,6 +317,14 @@ def connection_counts(text: str) -> tuple[int, ...]:
     return counts
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a CI job's timeout): the run ends as on Ctrl-C, cleaning up on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     plan = QUICK if args.quick else FULL
@@ -327,16 +336,21 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only.split(",")) if args.only else None
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
+    on_sigterm = signal.signal(signal.SIGTERM, _terminate)
     try:
         return execute(plan, out, only, work, started, args.profile)
     except BenchError as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        # Ctrl-C: on the way out, every block above stopped its servers and dropped its databases.
+    except KeyboardInterrupt as stop:
+        # On the way out, every block above stopped its servers and dropped its databases.
+        if isinstance(stop, Terminated):
+            print("bench: stopped by SIGTERM", file=sys.stderr)
+            return 128 + signal.SIGTERM
         print("bench: interrupted", file=sys.stderr)
         return 130
     finally:
+        signal.signal(signal.SIGTERM, on_sigterm)
         if args.keep:
             log(f"bench: work folder kept: {work}")
         else:

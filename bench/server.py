@@ -83,7 +83,7 @@ def serving(
             except subprocess.TimeoutExpired:
                 app.kill()
                 app.wait()
-            except KeyboardInterrupt:  # Ctrl-C while it drains: stop it at once, then let Ctrl-C go on
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM while it drains: stop it now, then go on
                 app.kill()
                 app.wait()
                 raise
