@@ -142,14 +142,14 @@ def test_a_stopped_run_says_so_in_one_line_and_leaves_nothing_behind(
         finally:
             if run.poll() is None:
                 os.killpg(run.pid, signal.SIGKILL)
-        reader.join(timeout=10)
+        reader.join(timeout=10)  # before the block ends and closes the pipe it reads
 
     output = "".join(lines)
     assert exited == code, output[-2000:]
     assert "Traceback" not in output, output[-2000:]
     assert lines[-1].strip() == last_line
     deadline = time.monotonic() + 10
-    while True:  # the servers got the signal too; give one still draining a moment
+    while True:  # a server the run stopped may still be exiting: give it a moment
         try:
             os.killpg(run.pid, 0)
         except ProcessLookupError:
