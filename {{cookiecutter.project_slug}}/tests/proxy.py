@@ -1,4 +1,5 @@
-"""A TCP proxy in front of PostgreSQL that a test can cut and restore: the network failing for real."""
+"""A TCP proxy in front of PostgreSQL that a test can cut, restore, or make forget its connections:
+the network failing for real."""
 
 import asyncio
 import contextlib
@@ -16,6 +17,8 @@ class Proxy:
         self._target_url = parts
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
+        self._server_sides: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._forgotten: set[asyncio.Task[None]] = set()
         self.port = 0
 
     @property
@@ -46,6 +49,14 @@ class Proxy:
     async def restore(self) -> None:
         await self.start()
 
+    async def forget(self) -> None:
+        """Drop the open connections as a middlebox that forgot them does: the server sees them
+        close at once, the app hears nothing, and the next thing it sends on one is answered with
+        a reset. New connections pass as before."""
+        for pipe, server_writer in list(self._server_sides.items()):
+            self._forgotten.add(pipe)
+            server_writer.close()
+
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
@@ -55,9 +66,11 @@ class Proxy:
                 server_reader, server_writer = await asyncio.open_unix_connection(self._unix_path)
             else:
                 server_reader, server_writer = await asyncio.open_connection(*self._target)
+            self._server_sides[task] = server_writer
             try:
                 await asyncio.gather(
-                    self._pump(client_reader, server_writer), self._pump(server_reader, client_writer)
+                    self._pump(task, client_reader, server_writer, reset=client_writer),
+                    self._pump(task, server_reader, client_writer),
                 )
             finally:
                 server_writer.close()
@@ -66,12 +79,25 @@ class Proxy:
         finally:
             client_writer.close()
             self._pipes.discard(task)
+            self._server_sides.pop(task, None)
+            self._forgotten.discard(task)
 
-    @staticmethod
-    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self,
+        pipe: asyncio.Task[None],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        reset: asyncio.StreamWriter | None = None,
+    ) -> None:
         while data := await reader.read(65536):
+            if pipe in self._forgotten:
+                if reset is not None:  # the app spoke on a connection the network forgot
+                    reset.transport.abort()
+                return
             writer.write(data)
             await writer.drain()
+        if pipe in self._forgotten:
+            return  # the server's side closed; a forgotten connection tells the app nothing
         with contextlib.suppress(OSError):
             writer.write_eof()
 

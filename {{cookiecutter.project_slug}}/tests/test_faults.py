@@ -108,6 +108,20 @@ async def test_connections_killed_by_the_server_are_replaced(
     assert [response.status_code for response in responses] == [200] * 20
 
 
+async def test_reads_on_connections_the_network_dropped_silently_are_answered(
+    start_app: StartApp, database_url: str, path_to: PathTo
+) -> None:
+    # The loss shows only when a connection is used (a reset), so a check at checkout that needs
+    # no round trip cannot see it: the read must be sent again on a new connection, or pinged first.
+    items = path_to("list_items")
+    async with proxy_to(database_url) as proxy, start_app(database_url=proxy.url) as client:
+        await asyncio.gather(*(client.get(items) for _ in range(10)))
+        await proxy.forget()
+
+        responses = await asyncio.gather(*(client.get(items) for _ in range(20)))
+        assert [response.status_code for response in responses] == [200] * 20, responses[0].text
+
+
 async def test_cancelled_requests_return_their_connections(
     start_app: StartApp, live_sql: Sql, committed_item_id: int, path_to: PathTo
 ) -> None:

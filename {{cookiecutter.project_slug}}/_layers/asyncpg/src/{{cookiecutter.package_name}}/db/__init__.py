@@ -7,13 +7,20 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import URL, make_url, text
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from ..core.errors import Failure, PoolBusy, failure_for_sqlstate
 from ..core.settings import Settings
-from .sqlalchemy_engine import RESTING_ISOLATION, WritesInTransactions, pool_arguments, pool_figures, sqlstate
+from .sqlalchemy_engine import (
+    RESTING_ISOLATION,
+    WRITE_ISOLATION,
+    WritesInTransactions,
+    pool_arguments,
+    pool_figures,
+    sqlstate,
+)
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 
 if TYPE_CHECKING:
@@ -41,13 +48,34 @@ def connect_args(settings: Settings) -> dict[str, Any]:
     return args
 
 
+def resting_isolation(settings: Settings) -> str:
+    """Reads without BEGIN and ROLLBACK around them (WritesInTransactions), except behind PgBouncer.
+    There, asyncpg prepares a statement and binds it in two exchanges, and may close an old statement
+    in between; outside a transaction, PgBouncer can hand the bind to another server session, which
+    never saw the statement ("prepared statement ... does not exist"). Inside one, every exchange
+    stays on one server session."""
+    return WRITE_ISOLATION if settings.db_pgbouncer else RESTING_ISOLATION
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         engine_url(settings),
         connect_args=connect_args(settings),
-        isolation_level=RESTING_ISOLATION,  # reads without BEGIN/ROLLBACK: WritesInTransactions
-        **pool_arguments(settings),
+        isolation_level=resting_isolation(settings),
+        # No ping, a round trip on every request: a connection the server dropped while it was idle
+        # is replaced at checkout (below), and a request's first read that meets a loss asyncpg has
+        # not seen yet is sent again on a new connection (WritesInTransactions).
+        **pool_arguments(settings, pre_ping=False),
     )
+    event.listen(engine.sync_engine, "checkout", _replace_if_closed)
+    return engine
+
+
+def _replace_if_closed(dbapi_connection: Any, *_: object) -> None:
+    """asyncpg reads every open connection's socket, so by the time one idle in the pool is handed
+    out, a close the server sent is usually seen already; the pool then connects anew in its place."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise sa_exc.DisconnectionError("the server closed this connection while it was idle")
 
 
 class Database:

@@ -1,13 +1,13 @@
 """What both SQLAlchemy layers share about an engine: how the settings size its pool, connections
-that rest in autocommit with writes in real transactions, the SQLSTATE behind an error, the pool's
-figures, and a span per statement."""
+that rest in autocommit with writes in real transactions, a read sent again when its connection was
+lost, the SQLSTATE behind an error, the pool's figures, and a span per statement."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event
-from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin
+from sqlalchemy import Engine, Result, event
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, SessionTransactionOrigin
 
 from ..core.settings import Settings
 
@@ -15,20 +15,22 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 
-def pool_arguments(settings: Settings) -> dict[str, Any]:
-    """The pool as the settings size it, for the sync and the async engine alike."""
+def pool_arguments(settings: Settings, *, pre_ping: bool) -> dict[str, Any]:
+    """The pool as the settings size it, for the sync and the async engine alike. `pre_ping` sends a
+    round trip before each checkout to find connections the server dropped; a driver that sees a
+    dropped connection without one replaces it at checkout for free instead."""
     return {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
-        "pool_pre_ping": True,  # a connection the server dropped is replaced, not handed to a request
+        "pool_pre_ping": pre_ping,
     }
 
 
 # Connections rest in autocommit: a read sends its statement alone, with no BEGIN and ROLLBACK round
-# trips around it (at READ COMMITTED each statement sees its own snapshot either way), and asyncpg's
-# pre-ping is one round trip instead of three. A write's `session.begin()` asks for WRITE_ISOLATION,
-# which makes SQLAlchemy send BEGIN and COMMIT around it (WritesInTransactions).
+# trips around it (at READ COMMITTED each statement sees its own snapshot either way), and a pre-ping,
+# where a layer keeps one, is one round trip instead of three. A write's `session.begin()` asks for
+# WRITE_ISOLATION, which makes SQLAlchemy send BEGIN and COMMIT around it (WritesInTransactions).
 RESTING_ISOLATION = "AUTOCOMMIT"
 WRITE_ISOLATION = "READ COMMITTED"  # PostgreSQL's default
 
@@ -55,6 +57,37 @@ def _refuse_writes_outside_begin(session: Session, *_: object) -> None:
             "writes go inside `session.begin()`: outside it this service's connections autocommit,"
             " so they would not be one transaction"
         )
+
+
+# The server ended the session (terminated, shutting down, crashed) or the connection broke.
+LOST_SQLSTATES = frozenset({"57P01", "57P02", "08000", "08003", "08006"})
+
+
+@event.listens_for(WritesInTransactions, "do_orm_execute")
+def _read_again_on_a_new_connection(state: ORMExecuteState) -> Result[Any] | None:
+    """A request's first read, met by a connection the server or the network took away, is sent once
+    more on a new one. Safe only there: outside `session.begin()` the connection autocommits, so the
+    read changed nothing and no transaction is lost with it, and nothing loaded yet is expired by the
+    rollback that lets the session take a new connection. Anything else fails as before: the error
+    handlers answer 503 with Retry-After. SQLAlchemy's FAQ recipe for reads in autocommit, moved from
+    the driver's cursor to the session so that the session's transaction stays consistent."""
+    session = state.session
+    transaction = session.get_transaction()
+    if not (
+        state.is_select
+        and isinstance(session.bind, Engine)  # not the tests' session inside a per-test transaction
+        and (transaction is None or transaction.origin is SessionTransactionOrigin.AUTOBEGIN)
+        and not session.identity_map
+    ):
+        return None
+    try:
+        return state.invoke_statement()
+    except DBAPIError as error:
+        if not (error.connection_invalidated or sqlstate(error) in LOST_SQLSTATES):
+            raise
+    session.connection().invalidate()  # this one only; SQLAlchemy already did if it saw the close
+    session.rollback()
+    return state.invoke_statement()
 
 
 def sqlstate(error: BaseException) -> str | None:

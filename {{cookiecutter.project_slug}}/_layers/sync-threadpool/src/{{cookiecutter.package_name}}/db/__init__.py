@@ -49,7 +49,8 @@ def make_engine(settings: Settings) -> Engine:
         engine_url(settings),
         connect_args=connect_args(settings),
         isolation_level=RESTING_ISOLATION,  # reads without BEGIN/ROLLBACK: WritesInTransactions
-        **pool_arguments(settings),
+        # psycopg notices a connection the server dropped only when it uses it: ping before each checkout.
+        **pool_arguments(settings, pre_ping=True),
     )
 
 
