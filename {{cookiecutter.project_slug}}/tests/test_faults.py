@@ -108,6 +108,29 @@ async def test_connections_killed_by_the_server_are_replaced(
     assert [response.status_code for response in responses] == [200] * 20
 
 
+async def test_writes_after_the_server_closed_idle_connections_get_new_ones(
+    start_app: StartApp, live_sql: Sql, path_to: PathTo
+) -> None:
+    # No pre-ping finds these: each layer sees at checkout what its driver has read of the close.
+    [(since,)] = await live_sql("SELECT clock_timestamp()")
+    async with start_app() as client:
+        await asyncio.gather(*(client.get(path_to("list_items")) for _ in range(10)))
+        # The timeout makes the server wait until each session has ended, its goodbye sent.
+        killed = await live_sql(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+            f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
+            f" AND backend_start >= '{since.isoformat()}'"
+        )
+        assert killed
+        try:
+            responses = await asyncio.gather(
+                *(client.post(path_to("create_item"), json={"name": f"after-kill-{n}"}) for n in range(10))
+            )
+            assert [response.status_code for response in responses] == [201] * 10, responses[0].text
+        finally:
+            await live_sql("DELETE FROM items WHERE name LIKE 'after-kill-%'")
+
+
 async def test_reads_on_connections_the_network_dropped_silently_are_answered(
     start_app: StartApp, database_url: str, path_to: PathTo
 ) -> None:

@@ -65,7 +65,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # No ping, a round trip on every request: a connection the server dropped while it was idle
         # is replaced at checkout (below), and a request's first read that meets a loss asyncpg has
         # not seen yet is sent again on a new connection (WritesInTransactions).
-        **pool_arguments(settings, pre_ping=False),
+        **pool_arguments(settings),
     )
     event.listen(engine.sync_engine, "checkout", _replace_if_closed)
     return engine

@@ -15,22 +15,22 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 
-def pool_arguments(settings: Settings, *, pre_ping: bool) -> dict[str, Any]:
-    """The pool as the settings size it, for the sync and the async engine alike. `pre_ping` sends a
-    round trip before each checkout to find connections the server dropped; a driver that sees a
-    dropped connection without one replaces it at checkout for free instead."""
+def pool_arguments(settings: Settings) -> dict[str, Any]:
+    """The pool as the settings size it, for the sync and the async engine alike. No pre-ping, a
+    round trip before every checkout: each layer replaces a connection the server closed at
+    checkout, from what its driver has already seen, and a request's first read that meets a loss
+    not seen yet is sent again (WritesInTransactions)."""
     return {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
-        "pool_pre_ping": pre_ping,
     }
 
 
 # Connections rest in autocommit: a read sends its statement alone, with no BEGIN and ROLLBACK round
-# trips around it (at READ COMMITTED each statement sees its own snapshot either way), and a pre-ping,
-# where a layer keeps one, is one round trip instead of three. A write's `session.begin()` asks for
-# WRITE_ISOLATION, which makes SQLAlchemy send BEGIN and COMMIT around it (WritesInTransactions).
+# trips around it (at READ COMMITTED each statement sees its own snapshot either way). A write's
+# `session.begin()` asks for WRITE_ISOLATION, which makes SQLAlchemy send BEGIN and COMMIT around it
+# (WritesInTransactions).
 RESTING_ISOLATION = "AUTOCOMMIT"
 WRITE_ISOLATION = "READ COMMITTED"  # PostgreSQL's default
 

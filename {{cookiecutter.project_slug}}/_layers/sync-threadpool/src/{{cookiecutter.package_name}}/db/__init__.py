@@ -1,6 +1,7 @@
 """The database for this driver: SQLAlchemy's sync engine on psycopg 3, one session per request."""
 
 import math
+import select
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import anyio.to_thread
 import psycopg
 from fastapi import Depends, Request
-from sqlalchemy import URL, Engine, create_engine, make_url, text
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,13 +46,23 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 
 def make_engine(settings: Settings) -> Engine:
-    return create_engine(
+    engine = create_engine(
         engine_url(settings),
         connect_args=connect_args(settings),
         isolation_level=RESTING_ISOLATION,  # reads without BEGIN/ROLLBACK: WritesInTransactions
-        # psycopg notices a connection the server dropped only when it uses it: ping before each checkout.
-        **pool_arguments(settings, pre_ping=True),
+        **pool_arguments(settings),
     )
+    event.listen(engine, "checkout", _replace_if_closed)
+    return engine
+
+
+def _replace_if_closed(dbapi_connection: Any, *_: object) -> None:
+    """psycopg reads a connection's socket only while it runs a statement, so the server's goodbye
+    to an idle one (a FATAL message, then the close) waits there unread: anything to read on a
+    connection at rest, seen without waiting, means it is gone. The pool then connects anew in its
+    place, without the round trip a pre-ping would cost every request."""
+    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        raise sa_exc.DisconnectionError("the server closed this connection while it was idle")
 
 
 class Database:
