@@ -66,9 +66,10 @@ LOST_SQLSTATES = frozenset({"57P01", "57P02", "08000", "08003", "08006"})
 @event.listens_for(WritesInTransactions, "do_orm_execute")
 def _read_again_on_a_new_connection(state: ORMExecuteState) -> Result[Any] | None:
     """A request's first read, met by a connection the server or the network took away, is sent once
-    more on a new one. Safe only there: outside `session.begin()` the connection autocommits, so the
-    read changed nothing and no transaction is lost with it, and nothing loaded yet is expired by the
-    rollback that lets the session take a new connection. Anything else fails as before: the error
+    more on a new one. Safe only there: outside `session.begin()` the read changed nothing, and no
+    work is lost with its connection (it autocommits, or, where a layer rests in a transaction, that
+    transaction held only this read), and nothing loaded yet is expired by the rollback that lets
+    the session take a new connection. Anything else fails as before: the error
     handlers answer 503 with Retry-After. SQLAlchemy's FAQ recipe for reads in autocommit, moved from
     the driver's cursor to the session so that the session's transaction stays consistent."""
     session = state.session
