@@ -1,6 +1,8 @@
 """The app's sessions as the server lists them (pg_stat_activity): a request's query running, every
 connection back at rest, the sessions a test may kill."""
 
+from datetime import datetime
+
 from .protocols import Sql
 
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, so tests find the app's sessions
@@ -15,6 +17,18 @@ async def app_sessions(live_sql: Sql) -> dict[str, int]:
         f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE} GROUP BY state"
     )
     return {str(state): int(count) for state, count in rows}
+
+
+async def terminate_app_sessions(live_sql: Sql, since: datetime, *, wait_ms: int | None = None) -> bool:
+    """Kill the app's sessions begun since `since` (a test's own app, not the run's shared one, which
+    would log their loss). With `wait_ms` the server waits until each has ended, its goodbye sent."""
+    wait = "" if wait_ms is None else f", {wait_ms}"
+    killed = await live_sql(
+        f"SELECT pg_terminate_backend(pid{wait}) FROM pg_stat_activity"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
+        f" AND backend_start >= '{since.isoformat()}'"
+    )
+    return bool(killed)
 
 
 async def has_active_session(live_sql: Sql) -> bool:

@@ -16,7 +16,7 @@ from .live import FAULT_TIMEOUT, PathTo, StartApp
 from .polling import eventually
 from .protocols import Sql
 from .proxy import proxy_to
-from .server_sessions import APPLICATION_NAME, THIS_DATABASE, all_idle, app_sessions, has_active_session
+from .server_sessions import all_idle, app_sessions, has_active_session, terminate_app_sessions
 
 
 @pytest.fixture
@@ -96,12 +96,7 @@ async def test_connections_killed_by_the_server_are_replaced(
     [(since,)] = await live_sql("SELECT clock_timestamp()")
     async with start_app() as client:
         await asyncio.gather(*(client.get(items) for _ in range(10)))
-        killed = await live_sql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
-            f" AND backend_start >= '{since.isoformat()}'"
-        )
-        assert killed
+        assert await terminate_app_sessions(live_sql, since)
 
         responses = await asyncio.gather(*(client.get(items) for _ in range(20)))
 
@@ -115,13 +110,7 @@ async def test_writes_after_the_server_closed_idle_connections_get_new_ones(
     [(since,)] = await live_sql("SELECT clock_timestamp()")
     async with start_app() as client:
         await asyncio.gather(*(client.get(path_to("list_items")) for _ in range(10)))
-        # The timeout makes the server wait until each session has ended, its goodbye sent.
-        killed = await live_sql(
-            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
-            f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
-            f" AND backend_start >= '{since.isoformat()}'"
-        )
-        assert killed
+        assert await terminate_app_sessions(live_sql, since, wait_ms=5000)
         try:
             responses = await asyncio.gather(
                 *(client.post(path_to("create_item"), json={"name": f"after-kill-{n}"}) for n in range(10))

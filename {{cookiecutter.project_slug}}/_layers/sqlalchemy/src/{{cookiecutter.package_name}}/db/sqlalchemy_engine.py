@@ -9,6 +9,7 @@ from sqlalchemy import Engine, Result, event
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, SessionTransactionOrigin
 
+from ..core.errors import Failure, failure_for_sqlstate
 from ..core.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,10 +60,6 @@ def _refuse_writes_outside_begin(session: Session, *_: object) -> None:
         )
 
 
-# The server ended the session (terminated, shutting down, crashed) or the connection broke.
-LOST_SQLSTATES = frozenset({"57P01", "57P02", "08000", "08003", "08006"})
-
-
 @event.listens_for(WritesInTransactions, "do_orm_execute")
 def _read_again_on_a_new_connection(state: ORMExecuteState) -> Result[Any] | None:
     """A request's first read, met by a connection the server or the network took away, is sent once
@@ -84,7 +81,10 @@ def _read_again_on_a_new_connection(state: ORMExecuteState) -> Result[Any] | Non
     try:
         return state.invoke_statement()
     except DBAPIError as error:
-        if not (error.connection_invalidated or sqlstate(error) in LOST_SQLSTATES):
+        # The server ended the session (terminated, shutting down) or the connection broke: what
+        # the error handlers answer as the database being unavailable.
+        lost = error.connection_invalidated or failure_for_sqlstate(sqlstate(error)) is Failure.UNAVAILABLE
+        if not lost:
             raise
     session.connection().invalidate()  # this one only; SQLAlchemy already did if it saw the close
     session.rollback()
