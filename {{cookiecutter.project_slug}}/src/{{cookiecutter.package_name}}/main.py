@@ -14,7 +14,7 @@ from .auth.setup import install_auth
 {%- endif %}
 from .core import errors, logs, metrics, tracing
 from .core.driver import Driver
-from .core.request_id import RequestIdMiddleware
+from .core.request_id import Observer, RequestIdMiddleware
 from .core.settings import Settings, SettingsError, settings_or_exit
 from .core.shutdown import ShutdownState, drain_on_sigterm
 
@@ -71,11 +71,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    observers: list[Observer] = []  # told of each answered request by the request middleware
     if settings.metrics_enabled:
-        metrics.install(app)
+        observers.append(metrics.install(app))
     try:
         tracer_provider = app.state.tracer_provider = tracing.instrument_app(app, settings)
     except SettingsError as error:
         raise SystemExit(f"error: {error}") from None
-    app.add_middleware(RequestIdMiddleware)  # added last, so outermost: the id covers everything inside
+    # Added last, so outermost: the id and the observers cover everything inside.
+    app.add_middleware(RequestIdMiddleware, observers=observers)
     return app

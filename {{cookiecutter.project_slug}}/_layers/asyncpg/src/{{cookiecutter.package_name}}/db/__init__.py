@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..core.errors import Failure, PoolBusy, failure_for_sqlstate
 from ..core.settings import Settings
+from ..core.turns import take_turn
 from .sqlalchemy_engine import (
     RESTING_ISOLATION,
     WRITE_ISOLATION,
@@ -98,8 +99,7 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session once a connection is free, first come first served; BUSY after pool_timeout."""
         try:
-            async with asyncio.timeout(self._pool_timeout):
-                await self._fifo_gate.acquire()
+            await take_turn(self._fifo_gate, asyncio.get_running_loop().time() + self._pool_timeout)
         except TimeoutError:
             raise PoolBusy("no free connection within DB_POOL_TIMEOUT") from None
         try:

@@ -15,6 +15,7 @@ from tortoise.backends.base.client import PoolConnectionWrapper, TransactionCont
 from tortoise.exceptions import DBConnectionError
 
 from ..core.errors import PoolBusy
+from ..core.turns import take_turn
 from . import tortoise_internals as internals
 from .lost_connections import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
@@ -56,8 +57,7 @@ class BoundedPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         try:
-            async with asyncio.timeout_at(deadline):
-                await self._turns.acquire()
+            await take_turn(self._turns, deadline)
         except TimeoutError:
             raise self._gave_up() from None
         try:
