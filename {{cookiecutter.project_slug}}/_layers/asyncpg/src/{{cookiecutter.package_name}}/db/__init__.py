@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..core.errors import Failure, PoolBusy, failure_for_sqlstate
 from ..core.settings import Settings
-from ..core.turns import take_turn
 from .sqlalchemy_engine import (
     RESTING_ISOLATION,
     WRITE_ISOLATION,
@@ -23,6 +22,7 @@ from .sqlalchemy_engine import (
     sqlstate,
 )
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
+from .turns import take_turn
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

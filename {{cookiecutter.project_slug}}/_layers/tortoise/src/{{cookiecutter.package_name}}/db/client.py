@@ -15,10 +15,10 @@ from tortoise.backends.base.client import PoolConnectionWrapper, TransactionCont
 from tortoise.exceptions import DBConnectionError
 
 from ..core.errors import PoolBusy
-from ..core.turns import take_turn
 from . import tortoise_internals as internals
 from .lost_connections import LOST, ConnectionLost, is_read
 from .transaction import PooledTransaction
+from .turns import take_turn
 
 logger = logging.getLogger(__name__)
 
