@@ -1,52 +1,124 @@
-"""The app's connections rest in autocommit, so a read costs no BEGIN and ROLLBACK; `session.begin()`
-is still one database transaction, and a write outside it is refused rather than committed
-statement by statement. On the app's own engine, against committed data."""
+"""Writes are one database transaction however they are written, `session.begin()` or the usual
+`session.add(...)` then `commit()`, in the tests' per-test transaction and on the app's own engine
+alike: a failure leaves nothing, a commit keeps everything. Between writes the app's connections
+rest in autocommit, so a read costs no BEGIN and ROLLBACK."""
 
 import asyncio
+import time
 import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from {{ cookiecutter.package_name }}.db import Database
+from {{ cookiecutter.package_name }}.core.settings import Settings
+from {{ cookiecutter.package_name }}.db import Database, open_database
 from {{ cookiecutter.package_name }}.models import Item
 
 from .protocols import Sql
 
 
-class Undone(Exception):
-    pass
+def add_flush_add_commit(session: Session, first: Item, second: Item) -> None:
+    session.add(first)
+    session.flush()  # the first INSERT has run: only a transaction can take it back now
+    session.add(second)
+    session.commit()
 
 
-def new_item() -> Item:
-    return Item(name=f"transaction-{uuid.uuid4()}", price_cents=1)
+def read_then_add_and_commit(session: Session, first: Item, second: Item) -> None:
+    session.scalar(select(func.count()).select_from(Item))  # the connection is taken for a read
+    add_flush_add_commit(session, first, second)
 
 
-def insert_then_fail(database: Database, item: Item) -> None:
-    with database.sessionmaker() as session, session.begin():
-        session.add(item)
-        session.flush()  # the INSERT has run; in autocommit it would be committed now
-        raise Undone
+def begin_block(session: Session, first: Item, second: Item) -> None:
+    with session.begin():
+        session.add(first)
+        session.flush()
+        session.add(second)
 
 
-def commit_without_begin(database: Database, item: Item) -> None:
+WRITES = [add_flush_add_commit, read_then_add_and_commit, begin_block]
+Write = Callable[[Session, Item, Item], None]
+
+
+@dataclass
+class Path:
+    database: Database
+    sql: Sql  # sees what the path's sessions committed
+    tag: str = field(default_factory=lambda: f"transaction-{uuid.uuid4()}")  # in the names it writes
+
+    async def names_stored(self) -> list[str]:
+        rows = await self.sql(f"SELECT name FROM items WHERE name LIKE '{self.tag}%'")
+        return sorted(name for (name,) in rows)
+
+    async def run(self, write: Write, first: Item, second: Item) -> None:
+        def in_a_session() -> None:
+            with self.database.sessionmaker() as session:
+                write(session, first, second)
+
+        await asyncio.to_thread(in_a_session)
+
+
+@pytest.fixture
+def tests_session(app: FastAPI, sql: Sql) -> Path:
+    return Path(app.state.database, sql)
+
+
+@pytest.fixture
+async def apps_engine(app: FastAPI, live_sql: Sql) -> AsyncIterator[Path]:
+    committed = Path(app.state.database, live_sql)
+    yield committed
+    await live_sql(f"DELETE FROM items WHERE name LIKE '{committed.tag}%'")
+
+
+@pytest.fixture(params=["tests_session", "apps_engine"])
+def path(request: pytest.FixtureRequest) -> Path:
+    path: Path = request.getfixturevalue(request.param)
+    return path
+
+
+def named(name: str) -> Item:
+    return Item(name=name, price_cents=1)
+
+
+@pytest.mark.parametrize("write", WRITES)
+async def test_a_write_that_fails_half_way_leaves_nothing(path: Path, write: Write) -> None:
+    with pytest.raises(IntegrityError):  # the second item's name is the first's
+        await path.run(write, named(path.tag), named(path.tag))
+
+    assert await path.names_stored() == []
+
+
+@pytest.mark.parametrize("write", WRITES)
+async def test_a_committed_write_keeps_every_row(path: Path, write: Write) -> None:
+    await path.run(write, named(f"{path.tag}-1"), named(f"{path.tag}-2"))
+
+    assert await path.names_stored() == [f"{path.tag}-1", f"{path.tag}-2"]
+
+
+def write_then_read_twice(database: Database, tag: str) -> tuple[Any, Any]:
     with database.sessionmaker() as session:
-        session.add(item)
-        session.commit()
+        add_flush_add_commit(session, named(f"{tag}-1"), named(f"{tag}-2"))
+    with database.sessionmaker() as session:
+        first = session.scalar(select(func.now()))
+        time.sleep(0.01)  # on a worker thread
+        return first, session.scalar(select(func.now()))
 
 
-async def test_a_failed_begin_block_commits_nothing(app: FastAPI, live_sql: Sql) -> None:
-    item = new_item()
-    with pytest.raises(Undone):
-        await asyncio.to_thread(insert_then_fail, app.state.database, item)
+async def test_a_connection_rests_in_autocommit_after_a_write(settings: Settings, live_sql: Sql) -> None:
+    """Two reads of one session see two transactions' start times, on the one connection a write
+    has just used: the write's transaction did not stay with the connection."""
+    tag = f"transaction-{uuid.uuid4()}"
+    one_connection = settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0})
+    try:
+        async with open_database(one_connection) as database:
+            first, second = await asyncio.to_thread(write_then_read_twice, database, tag)
+    finally:
+        await live_sql(f"DELETE FROM items WHERE name LIKE '{tag}%'")
 
-    assert await live_sql(f"SELECT id FROM items WHERE name = '{item.name}'") == []
-
-
-async def test_a_write_outside_begin_is_refused(app: FastAPI, live_sql: Sql) -> None:
-    item = new_item()
-    with pytest.raises(InvalidRequestError, match=r"session\.begin\(\)"):
-        await asyncio.to_thread(commit_without_begin, app.state.database, item)
-
-    assert await live_sql(f"SELECT id FROM items WHERE name = '{item.name}'") == []
+    assert first != second

@@ -19,6 +19,7 @@ from .sqlalchemy_engine import (
     WritesInTransactions,
     pool_arguments,
     pool_figures,
+    rest_between_uses,
     sqlstate,
 )
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
@@ -69,6 +70,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         **pool_arguments(settings),
     )
     event.listen(engine.sync_engine, "checkout", _replace_if_closed)
+    rest_between_uses(engine.sync_engine)
     return engine
 
 

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..core.errors import Failure, failure_for_sqlstate
 from ..core.settings import Settings
-from .sqlalchemy_engine import RESTING_ISOLATION, WritesInTransactions, pool_arguments, pool_figures, sqlstate
+from .sqlalchemy_engine import (
+    RESTING_ISOLATION,
+    WritesInTransactions,
+    pool_arguments,
+    pool_figures,
+    rest_between_uses,
+    sqlstate,
+)
 from .sqlalchemy_engine import trace_statements as trace_engine_statements
 from .threadpool import THREADS, WorkerThreads, close_session
 
@@ -53,6 +60,7 @@ def make_engine(settings: Settings) -> Engine:
         **pool_arguments(settings),
     )
     event.listen(engine, "checkout", _replace_if_closed)
+    rest_between_uses(engine)
     return engine
 
 
