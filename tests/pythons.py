@@ -3,19 +3,27 @@
 uv may not download interpreters here (UV_PYTHON_DOWNLOADS=never), so the variant tests hand uv an
 interpreter by absolute path: `python3.X` on PATH if it really is 3.X (a pyenv shim may stand there
 for a version pyenv does not have selected), else pyenv's newest 3.X. `python -m tests.pythons`
-prints one line per offered version, which `.ci/run` shows.
+prints one line per offered version, which `.ci/run` shows; with `--install` it first installs each
+offered version this machine lacks where the workplace's installer (../shared/tools/install-python,
+beside the clone) can, and says "not tested here" of any it cannot.
 """
 
+import argparse
 import functools
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from .template import OPTIONS
+from .template import OPTIONS, TEMPLATE
 
 OFFERED: list[str] = OPTIONS["python_version"]
 DEFAULT = OFFERED[0]
+BY_AGE = sorted(OFFERED, key=lambda version: tuple(map(int, version.split("."))))
+# Every driver's suite runs on these; each other offered version runs the default driver's.
+EVERY_DRIVER = sorted({DEFAULT, BY_AGE[0], BY_AGE[-1]}, key=OFFERED.index)
+INSTALLER = TEMPLATE.parent / "shared" / "tools" / "install-python"
+INSTALLABLE = ("3.14", "3.15")  # what INSTALLER knows how to bring
 
 
 def version_of(interpreter: str) -> str | None:
@@ -50,10 +58,25 @@ def find(version: str) -> str | None:
     return next((path for path in candidates(version) if version_of(path) == version), None)
 
 
+def install_missing() -> None:
+    """INSTALLER for each offered version it can bring that this machine has no interpreter for."""
+    for version in OFFERED:
+        if find(version) is None and version in INSTALLABLE and INSTALLER.exists():
+            done = subprocess.run(["bash", str(INSTALLER), version], check=False, timeout=600)
+            if done.returncode != 0:
+                print(f"Python {version}: the installer failed (exit {done.returncode})")
+            find.cache_clear()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.pythons", description=__doc__)
+    parser.add_argument("--install", action="store_true", help="install missing Pythons where possible")
+    if parser.parse_args().install:
+        install_missing()
     for version in OFFERED:
         interpreter = find(version)
         role = " (the default)" if version == DEFAULT else ""
+        role += ", every driver" if version in EVERY_DRIVER else ", the default driver"
         if interpreter:
             print(f"Python {version}{role}: baked suites run on {interpreter}")
         else:

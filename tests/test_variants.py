@@ -166,12 +166,27 @@ def test_suite_on_the_embedded_default(project: Path) -> None:
     assert result.returncode == 0, shown(result)
 
 
-@pytest.mark.parametrize("version", [version for version in pythons.OFFERED if version != pythons.DEFAULT])
-def test_the_default_driver_on_another_offered_python(version: str, server: str, workspace: Path) -> None:
+# Every driver on the newest and the oldest offered Python (the default's are the tests above); the
+# default driver on each other one.
+OTHER_PYTHONS = [
+    pytest.param(version, driver, id=f"{version}-{driver}")
+    for version in pythons.OFFERED
+    if version != pythons.DEFAULT
+    for driver in (DRIVERS if version in pythons.EVERY_DRIVER else DRIVERS[:1])
+]
+
+
+@pytest.mark.parametrize(("version", "driver"), OTHER_PYTHONS)
+def test_another_offered_python(version: str, driver: str, server: str, workspace: Path) -> None:
     interpreter = pythons.find(version)
     if interpreter is None:
-        pytest.skip(f"no Python {version} on this machine")
-    project = baked(workspace / f"py{version.replace('.', '')}", interpreter, python_version=version)
+        pytest.skip(f"no Python {version} on this machine: not tested here")
+    project = baked(
+        workspace / f"py{version.replace('.', '')}-{driver}",
+        interpreter,
+        python_version=version,
+        db_driver=driver,
+    )
     types_check(project)
     suite_on_a_named_server(project, server)
 
