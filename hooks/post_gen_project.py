@@ -46,6 +46,7 @@ def remove_unselected() -> None:
 
 
 def write_env() -> None:
+    # Only auth=jwt has a SECRET_KEY (its development tokens' key); elsewhere .env is the example.
     example = (PROJECT / ".env.example").read_text()
     secret = secrets.token_urlsafe(32)
     (PROJECT / ".env").write_text(example.replace("SECRET_KEY=change-me", f"SECRET_KEY={secret}"))

@@ -105,6 +105,7 @@ def test_the_pythons_agree(baked: tuple[Path, dict[str, Any]]) -> None:
     assert metadata["requires-python"] == f">={offered[0]}"
     assert [c.rpartition(" :: ")[2] for c in metadata["classifiers"] if "Python :: 3." in c] == offered
     chosen = context["python_version"]
+    assert (project / ".python-version").read_text() == f"{chosen}\n"  # what `uv run` runs on
     if context["use_docker"] == "yes":
         assert f"ARG PYTHON_VERSION={chosen}\n" in (project / "Dockerfile").read_text()
     ci = {"github": f'python-version: "{chosen}"', "gitlab": f"image: python:{chosen}-slim"}
@@ -114,17 +115,33 @@ def test_the_pythons_agree(baked: tuple[Path, dict[str, Any]]) -> None:
 
 
 def test_secret_is_written_but_never_committed(baked: tuple[Path, dict[str, Any]]) -> None:
-    project, _ = baked
+    project, context = baked
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    if context["auth"] != "jwt":
+        # Nothing reads a SECRET_KEY without auth: no setting, no .env line, no manifest, no word of it.
+        mentions = [str(path) for path in files(project) if "SECRET_KEY" in path.read_text()]
+        assert mentions == []
+        return
     secret = re.search(r"^SECRET_KEY=(.+)$", (project / ".env").read_text(), re.MULTILINE)
     assert secret
     assert len(secret.group(1)) >= 32
-    assert ".env" in (project / ".gitignore").read_text().splitlines()
     assert "SECRET_KEY=change-me" in (project / ".env.example").read_text()
 
 
 def test_each_bake_gets_its_own_secret(cookies: Any) -> None:
-    first, second = cookies.bake(), cookies.bake()
+    first, second = cookies.bake(extra_context={"auth": "jwt"}), cookies.bake(extra_context={"auth": "jwt"})
     assert (first.project_path / ".env").read_text() != (second.project_path / ".env").read_text()
+
+
+def test_agents_md_names_only_commands_the_project_has(baked: tuple[Path, dict[str, Any]]) -> None:
+    """Each `uv run X` in AGENTS.md is one of the project's scripts or a tool it depends on."""
+    project, _ = baked
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    requirements = pyproject["project"]["dependencies"] + pyproject["dependency-groups"]["dev"]
+    depended = {re.split(r"[\[<>=~! ]", requirement, maxsplit=1)[0] for requirement in requirements}
+    named = set(re.findall(r"uv run ([\w-]+)", (project / "AGENTS.md").read_text()))
+    assert named >= {"dev", "pytest", "ruff", "mypy", "migrate"}
+    assert named - set(pyproject["project"]["scripts"]) - depended == set()
 
 
 def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -276,7 +293,7 @@ def test_kubernetes_settings_hold_together(baked: tuple[Path, dict[str, Any]]) -
     assert app["resources"]["limits"]
     assert {ref["configMapRef"]["name"] for ref in app["envFrom"]} == {name}
     secrets = {env["name"]: env["valueFrom"]["secretKeyRef"]["name"] for env in app["env"]}
-    assert secrets == {"DATABASE_URL": name, "SECRET_KEY": name}
+    assert secrets == {"DATABASE_URL": name}  # SECRET_KEY seeds development tokens only
     shutdown = int(config["SHUTDOWN_DRAIN"]) + int(config["SHUTDOWN_TIMEOUT"])
     assert pod["terminationGracePeriodSeconds"] > shutdown
 

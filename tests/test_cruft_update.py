@@ -12,7 +12,7 @@ import yaml
 
 from .repos import clone_template, commit_all, cruft, git, run
 from .servers import postgres_server, scratch_database
-from .template import DRIVERS
+from .template import DRIVERS, UV
 from .test_variants import SUITE, shown, uv
 
 SLUG = "{{cookiecutter.project_slug}}"
@@ -195,7 +195,9 @@ def ci_step(service: Path) -> str:
     job = workflow["jobs"]["template"]
     assert job["if"] == "vars.CRUFT_CHECK == 'true'"  # off until the team sets the variable
     [step] = [step for step in job["steps"] if step.get("name") == "cruft check"]
-    return str(step["run"])
+    # As setup-uv does, the uv on PATH first: a version manager's shim in its place would look for
+    # the Python the service's .python-version names, and this machine may not have it.
+    return f'PATH="{Path(UV).parent}:$PATH"\n{step["run"]}'
 
 
 def test_the_ci_job_warns_when_the_service_is_behind_and_never_fails(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
 
+from . import pythons
 from .day_one import GENERATE, add_field_and_resource
 from .servers import free_port
-from .template import DRIVERS, TEMPLATE
-from .test_variants import clean_env, request, shown, uv
+from .template import DRIVERS
+from .test_variants import baked, clean_env, request, shown, uv
 
 pytestmark = pytest.mark.variant
 # Who says which database it works on: `migrate` hands over to the migration tool, which says it.
@@ -34,12 +34,7 @@ def fresh(request: pytest.FixtureRequest) -> Iterator[tuple[Path, str]]:
     # private again, and as root the embedded PostgreSQL's own user, which runs the binaries in the
     # project's .venv, could then not stop its servers.
     with tempfile.TemporaryDirectory(prefix="day-one-") as folder:
-        project = Path(
-            cookiecutter(str(TEMPLATE), no_input=True, output_dir=folder, extra_context={"db_driver": driver})
-        )
-        synced = uv(project, "sync")
-        assert synced.returncode == 0, shown(synced)
-        yield project, driver
+        yield baked(Path(folder) / "bake", pythons.find(pythons.DEFAULT), db_driver=driver), driver
 
 
 def local_database(output: str, command: str) -> str:
@@ -104,6 +99,8 @@ def test_first_field_and_resource_as_the_readme_says(fresh: tuple[Path, str]) ->
     assert drift.returncode != 0, shown(drift)
     assert "FAILED tests/test_migrations.py::test_models_match_migrations" in drift.stdout, shown(drift)
     assert "sku" in drift.stdout, shown(drift)
+    # The failure names the command that writes the missing migration, as the README's steps do.
+    assert f"write the migration with `uv run {' '.join(GENERATE[driver][:2])}" in drift.stdout, shown(drift)
 
     migrated = uv(project, "run", "migrate")
     assert migrated.returncode == 0, shown(migrated)

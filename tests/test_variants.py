@@ -103,11 +103,15 @@ def workspace() -> Iterator[Path]:
 
 
 def baked(output: Path, python: str | None, **context: str) -> Path:
-    """A fresh bake, `uv sync`ed on `python` (an interpreter's path; None: whichever uv finds). With
+    """A fresh bake, `uv sync`ed on `python` (an interpreter's path; None: this machine has none of the
+    chosen version, and the bake is pinned, as its README says, to the Python these tests run on). With
     its libraries' bytecode compiled at install, as the baked README advises where PYTHONDONTWRITEBYTECODE
     is set."""
     output.mkdir()
     path = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(output), extra_context=context))
+    if python is None:  # `uv run` would look for the pinned one, and may not download it here
+        pinned = uv(path, "python", "pin", f"{sys.version_info.major}.{sys.version_info.minor}")
+        assert pinned.returncode == 0, shown(pinned)
     synced = uv(path, "sync", "--compile-bytecode", *(["--python", python] if python else []))
     assert synced.returncode == 0, shown(synced)
     return path

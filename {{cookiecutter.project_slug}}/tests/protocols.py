@@ -17,6 +17,9 @@ CountQueries = Callable[[], AbstractContextManager[QueryCounter]]
 class Migrator(Protocol):
     """Migrations applied the way a user applies them, to a scratch database of their own."""
 
+    # The command that writes the migration the models need, as the README gives it.
+    new_migration: str
+
     async def upgrade(self) -> None: ...
 
     async def downgrade(self) -> None: ...

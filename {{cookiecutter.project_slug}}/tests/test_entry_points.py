@@ -44,7 +44,7 @@ BAD_SETTINGS = {
         f"error: invalid setting DATABASE_URL: not a PostgreSQL URL; accepted forms: {ACCEPTED}",
     ),
     "no URL in production": (
-        {"ENVIRONMENT": "production", "SECRET_KEY": "a-real-secret-for-this-test"},
+        {"ENVIRONMENT": "production"},
         "error: DATABASE_URL is required in production",
     ),
     "a pool of none": (

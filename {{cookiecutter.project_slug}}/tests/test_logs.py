@@ -23,7 +23,6 @@ UNLOGGED_VALUE = "value-never-logged"
 PRODUCTION: dict[str, Any] = {
     "environment": "production",
     "database_url": "postgresql://db/app",
-    "secret_key": "a-real-secret-for-this-test",
 }
 FORMATTERS = (JsonFormatter(), ConsoleFormatter())
 UNSAFE_IDS = {

@@ -16,4 +16,8 @@ async def test_upgrade_downgrade_upgrade(migrator: Migrator) -> None:
 
 
 async def test_models_match_migrations(migrator: Migrator) -> None:
-    assert await migrator.drift() == []
+    drift = await migrator.drift()
+    assert drift == [], (
+        "the models and the migrations disagree: with the database at head (`uv run migrate`), write"
+        f" the migration with `{migrator.new_migration}` and read it\n" + "\n".join(drift)
+    )

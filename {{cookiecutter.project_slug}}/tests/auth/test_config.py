@@ -23,7 +23,6 @@ def test_production_refuses_to_start_without_issuer_and_audience(monkeypatch: py
             _env_file=None,
             environment="production",
             database_url="postgresql://db/app",
-            secret_key="a-real-secret-for-this-test",  # noqa: S106 (a test value)
         )
 
     assert one_line(error.value) == (
@@ -35,7 +34,6 @@ def test_serve_refuses_production_without_a_provider_in_one_line() -> None:
     env = without_auth_environment() | {
         "ENVIRONMENT": "production",
         "DATABASE_URL": "postgresql://db/app",
-        "SECRET_KEY": "a-real-secret-for-this-test",
         "AUTH_ISSUER": "https://login.example.com/realms/main",
         "AUTH_AUDIENCE": "",  # compose passes an unset variable through empty: still unset
     }

@@ -3,7 +3,11 @@
 import asyncio
 import subprocess
 
+import pytest
+from pydantic import ValidationError
+
 from {{ cookiecutter.package_name }}.auth.errors import InvalidToken
+from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
 from ..live import PathTo, StartApp
 from ..processes import BIN
@@ -12,6 +16,10 @@ from .provider import bearer
 
 TOKEN = BIN / "token"
 SECRET = "a-development-secret-for-this-test"  # noqa: S105 (a test value)
+WEAK_KEY_REFUSAL = (
+    "invalid setting SECRET_KEY: must be a random value of at least 32 characters,"
+    " e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+)
 
 
 def token_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -61,7 +69,7 @@ async def test_another_secret_key_makes_other_tokens(start_app: StartApp, path_t
         environment="development",
         auth_issuer=None,
         auth_audience=None,
-        secret_key="another-secret",  # noqa: S106
+        secret_key="another-development-secret-for-this-test",  # noqa: S106 (a test value)
     ) as client:
         response = await client.get(path_to("me"), headers=bearer(token))
 
@@ -93,3 +101,27 @@ def test_token_is_refused_when_a_provider_is_configured() -> None:
         "error: AUTH_ISSUER is set (https://login.example.com/realms/main): the service accepts only that"
         " provider's tokens; unset it to use development tokens"
     ]
+
+
+@pytest.mark.parametrize("weak", ["", "change-me", "x" * 31], ids=["empty", "the-example", "31-characters"])
+def test_a_weak_secret_key_is_refused_in_one_line(weak: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        Settings(_env_file=None, secret_key=weak)
+
+    assert one_line(error.value) == WEAK_KEY_REFUSAL
+
+
+def test_token_refuses_the_example_secret_key_in_one_line() -> None:
+    result = token_command("--scope", "items:write", SECRET_KEY="change-me")  # noqa: S106 (the example)
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"error: {WEAK_KEY_REFUSAL}"]
+
+
+def test_production_needs_no_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    # AUTH_ISSUER and AUTH_AUDIENCE: the suite's provider, as production requires one.
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = Settings(_env_file=None, environment="production", database_url="postgresql://db/app")
+
+    assert settings.secret_key is None

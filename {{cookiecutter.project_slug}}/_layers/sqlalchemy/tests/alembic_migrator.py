@@ -20,6 +20,8 @@ class AlembicMigrator:
     """Alembic's commands on a scratch database, each on a thread (Alembic is sync; the async env
     starts an event loop of its own)."""
 
+    new_migration = 'uv run alembic revision --autogenerate -m "describe the change"'
+
     def __init__(self, url: URL, tables: Callable[[], Awaitable[set[str]]]) -> None:
         self.config = alembic_config(url)
         self._tables = tables

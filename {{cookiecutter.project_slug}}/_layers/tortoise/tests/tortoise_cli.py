@@ -66,6 +66,8 @@ def drift() -> list[str]:
 
 
 class TortoiseMigrator:
+    new_migration = "uv run makemigrations --name describe_the_change"
+
     def __init__(self, url: str) -> None:
         self.url = url
 

@@ -1,8 +1,9 @@
-"""The AUTH_* settings: which provider signs the tokens, for whom, and how its keys are kept."""
+"""The AUTH_* settings: which provider signs the tokens, for whom, and how its keys are kept; and
+SECRET_KEY, the seed of the development tokens' key."""
 
 from typing import Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 # Asymmetric only: the provider keeps the private key and publishes the public one. An HMAC
 # algorithm would need a shared secret, and accepting one beside public keys is what lets a token
@@ -20,10 +21,13 @@ ASYMMETRIC_ALGORITHMS = (
     "EdDSA",
 )
 URL_SCHEMES = ("https://", "http://")
+# The shortest SECRET_KEY accepted (which refuses .env.example's `change-me` too); the bake writes
+# token_urlsafe(32), 43 characters.
+SECRET_KEY_MIN_LENGTH = 32
 
 
 class AuthSettings(BaseModel):
-    """Mixed into Settings; every field reads from AUTH_<NAME>."""
+    """Mixed into Settings; every field reads from its name in capitals (AUTH_ISSUER, SECRET_KEY)."""
 
     # Unset outside production: tokens from `uv run token` (auth/dev.py) are accepted instead.
     auth_issuer: str | None = Field(None, description="the provider's issuer URL, the tokens' `iss`")
@@ -39,6 +43,9 @@ class AuthSettings(BaseModel):
     auth_jwks_min_refresh: float = Field(
         10.0, gt=0, le=3600, description="seconds at least between two fetches of the keys"
     )
+    # Only the development tokens' key is derived from it (auth/dev.py): read while AUTH_ISSUER is
+    # unset, never in production, which requires a provider, so nothing requires it to be set.
+    secret_key: SecretStr | None = None
 
     @field_validator("auth_issuer", "auth_audience", "auth_jwks_url", mode="before")
     @classmethod
@@ -52,6 +59,17 @@ class AuthSettings(BaseModel):
         if url is not None and not url.startswith(URL_SCHEMES):
             raise ValueError("must be an https:// URL")
         return url
+
+    @field_validator("secret_key")
+    @classmethod
+    def _a_strong_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        # A key anyone can guess mints tokens anyone can forge; its value never enters the message.
+        if secret is not None and len(secret.get_secret_value()) < SECRET_KEY_MIN_LENGTH:
+            raise ValueError(
+                f"must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters, e.g."
+                " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return secret
 
     @field_validator("auth_algorithms")
     @classmethod

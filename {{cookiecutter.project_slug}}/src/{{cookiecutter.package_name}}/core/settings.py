@@ -53,7 +53,6 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
         default_factory=lambda data: 5.0 if in_production(data) else 0.0, ge=0, le=300
     )
     shutdown_timeout: int = Field(20, ge=1, le=3600, description="seconds in-flight requests get")
-    secret_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")
@@ -64,12 +63,9 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
         return SecretStr(normalise(url.get_secret_value()))
 
     @model_validator(mode="after")
-    def _production_needs_everything(self) -> Self:
-        if self.environment == "production":
-            if self.database_url is None:
-                raise ValueError("DATABASE_URL is required in production")
-            if self.secret_key is None or self.secret_key.get_secret_value() == "change-me":
-                raise ValueError("SECRET_KEY must be set to a real secret in production")
+    def _production_needs_a_database(self) -> Self:
+        if self.environment == "production" and self.database_url is None:
+            raise ValueError("DATABASE_URL is required in production")
         return self
 
     @model_validator(mode="after")
