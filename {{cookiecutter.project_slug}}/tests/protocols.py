@@ -17,6 +17,8 @@ CountQueries = Callable[[], AbstractContextManager[QueryCounter]]
 class Migrator(Protocol):
     """Migrations applied the way a user applies them, to a scratch database of their own."""
 
+    url: str  # the scratch database, in a form DATABASE_URL accepts
+
     async def upgrade(self) -> None: ...
 
     async def downgrade(self) -> None: ...
