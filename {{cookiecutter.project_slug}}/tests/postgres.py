@@ -1,16 +1,16 @@
 """Which PostgreSQL the tests run on: the server in TEST_DATABASE_URL, else an embedded one."""
 
 import os
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from pydantic import ValidationError
 
+from {{ cookiecutter.package_name }}.commands import database_check
 from {{ cookiecutter.package_name }}.core.database_url import normalise
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
@@ -57,21 +57,10 @@ def database_name(url: str) -> str:
 
 def check_answers(url: str) -> None:
     """Fail the run at once, in one line, if the named server does not accept connections."""
-    parts = urlsplit(url)
-    socket_dir = parse_qs(parts.query).get("host", [""])[0]
-    port = parts.port or 5432
     try:
-        if socket_dir.startswith("/") or (not parts.hostname and not socket_dir):
-            path = Path(socket_dir or "/var/run/postgresql") / f".s.PGSQL.{port}"
-            where = str(path)
-            with socket.socket(socket.AF_UNIX) as unix:
-                unix.settimeout(3)
-                unix.connect(str(path))
-        else:
-            where = f"{parts.hostname}:{port}"
-            socket.create_connection((parts.hostname, port), timeout=3).close()
-    except OSError as error:
-        pytest.exit(f"TEST_DATABASE_URL names {where}, which does not answer: {error}", returncode=3)
+        database_check.check_answers(url, "TEST_DATABASE_URL", timeout=3)
+    except database_check.Unusable as error:
+        pytest.exit(str(error), returncode=3)
 
 
 def for_this_worker(url: str) -> str:

@@ -19,6 +19,7 @@ class Migrator(Protocol):
 
     # The command that writes the migration the models need, as the README gives it.
     new_migration: str
+    url: str  # the scratch database, in a form DATABASE_URL accepts
 
     async def upgrade(self) -> None: ...
 

@@ -6,27 +6,33 @@ calls (the console script's entry in the package metadata), so the whole table c
 One real process per entry point then shows what only a process can: its exit status, the one line
 on stderr, no traceback."""
 
+import asyncio
 import logging
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import uvicorn
 
+from {{ cookiecutter.package_name }}.commands import dev
+from {{ cookiecutter.package_name }}.commands.database_check import address
 from {{ cookiecutter.package_name }}.commands.migration_tool import MIGRATE_COMMAND
 from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
 from .head_start import head_start, result_of
 from .live import pytest_sessionstart
-from .postgres import BAD_SETTING
+from .postgres import BAD_SETTING, database_name, with_database
 from .processes import BIN
+from .protocols import Migrator
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +69,7 @@ InThisProcess = Callable[..., tuple[object, str]]
 
 
 def went_on(*args: object, **kwargs: object) -> NoReturn:
-    raise AssertionError("the entry point went on past a bad setting")
+    raise AssertionError("the entry point went on past a refusal")
 
 
 @pytest.fixture
@@ -80,6 +86,7 @@ def in_this_process(monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixtur
             monkeypatch.setenv(name, value)
         monkeypatch.setattr(sys, "argv", [str(BIN / command[0]), *command[1:]])
         monkeypatch.setattr(os, "execvp", went_on)
+        monkeypatch.setattr(dev, "migrate_command", went_on)  # dev's migrations, before they run
         monkeypatch.setattr(uvicorn.Server, "startup", went_on)
         # uvicorn's command line configures logging for the whole process; the suite's logs are its own.
         monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda config: None)
@@ -227,3 +234,167 @@ def test_a_refused_test_run_says_why_and_runs_no_test(
     assert "passed" not in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert "secret" not in result.stdout + result.stderr
+
+
+# The commands' own command lines.
+COMMANDS = ["migrate", "dev", "serve"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_only_prints_the_usage(command: str, in_this_process: InThisProcess) -> None:
+    """Nothing goes on past the usage: in_this_process fails the test at an exec, a child process or
+    a server starting, before any of them could touch the database in DATABASE_URL."""
+    code, _ = in_this_process([command, "--help"], DATABASE_URL="postgresql://app:secret@127.0.0.1:9/app")
+
+    assert code == 0
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_unknown_option_is_a_usage_error(command: str, in_this_process: InThisProcess) -> None:
+    code, stderr = in_this_process([command, "--prot", "8001"])
+
+    assert code == 2  # argparse's status for a usage error
+    assert stderr.splitlines()[-1] == f"{command}: error: unrecognized arguments: --prot 8001"
+
+
+async def test_migrate_help_leaves_an_empty_database_empty(migrator: Migrator) -> None:
+    result = await asyncio.to_thread(run, ["migrate", "--help"], DATABASE_URL=migrator.url)
+
+    assert (result.returncode, result.stdout.startswith("usage: migrate")) == (0, True), result.stderr
+    assert await migrator.tables() == set()
+
+
+async def test_migrate_check_says_whether_the_database_is_behind(
+    migrator: Migrator, in_this_process: InThisProcess
+) -> None:
+    # On a thread: the command runs an event loop of its own, as it does in its own process.
+    behind, _ = await asyncio.to_thread(in_this_process, ["migrate", "--check"], DATABASE_URL=migrator.url)
+    tables_meanwhile = await migrator.tables()
+    await migrator.upgrade()
+    at_head, _ = await asyncio.to_thread(in_this_process, ["migrate", "--check"], DATABASE_URL=migrator.url)
+
+    assert isinstance(behind, str)  # one line on stderr, status 1
+    assert behind.startswith("migrate: the database is at no migration, the latest is "), behind
+    assert behind.endswith(" to apply")
+    assert tables_meanwhile == set()
+    assert at_head is None  # status 0
+
+
+PASSWORD = "secret-of-the-commands"  # noqa: S105 (a marker to look for in the output, not a credential)
+
+
+def with_login(url: str, user: str) -> str:
+    """The same server and database as `user`, with PASSWORD (the test server trusts it anyway)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}:{PASSWORD}@{parts.netloc.rpartition('@')[2]}"))
+
+
+def unusable_databases(server_url: str) -> dict[str, tuple[str, str]]:
+    """By case, a DATABASE_URL the commands cannot use and the one line they answer it with."""
+    user = urlsplit(server_url).username or "postgres"
+    missing = with_database(with_login(server_url, user), "no_such_database")
+    unknown_role = with_login(server_url, "nobody")
+    here = address(server_url)
+    return {
+        "refused port": (
+            f"postgresql://app:{PASSWORD}@127.0.0.1:9/app",
+            "error: DATABASE_URL names 127.0.0.1:9, which does not answer: [Errno 111] Connection refused",
+        ),
+        "unknown host": (
+            f"postgresql://app:{PASSWORD}@no-such-host.invalid/app",
+            "error: DATABASE_URL names no-such-host.invalid:5432, which does not answer:"
+            " [Errno -2] Name or service not known",
+        ),
+        "unknown role": (
+            unknown_role,
+            f"error: DATABASE_URL names {here}, which refused user nobody on database"
+            f' {database_name(server_url)}: role "nobody" does not exist',
+        ),
+        "missing database": (
+            missing,
+            f"error: DATABASE_URL names {here}, which refused user {user} on database no_such_database:"
+            ' database "no_such_database" does not exist',
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["refused port", "unknown host", "unknown role", "missing database"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_database_the_command_cannot_use_stops_it_in_one_line(
+    command: str, case: str, server_url: str, in_this_process: InThisProcess
+) -> None:
+    url, expected = unusable_databases(server_url)[case]
+
+    code, stderr = in_this_process([command], DATABASE_URL=url)
+
+    assert code == expected
+    assert stderr == ""
+    assert PASSWORD not in str(code)
+
+
+@pytest.fixture
+def port_in_use() -> Iterator[int]:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        yield listening.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "choose"),
+    [
+        (["dev", "--port", "{port}"], {}, "pick another with --port"),
+        (["serve"], {"PORT": "{port}"}, "set PORT to another"),
+    ],
+    ids=["dev", "serve"],
+)
+def test_a_port_in_use_stops_the_server_in_one_line(
+    command: list[str],
+    env: dict[str, str],
+    choose: str,
+    port_in_use: int,
+    database_url: str,
+    in_this_process: InThisProcess,
+) -> None:
+    """dev's --port is the port it would listen on: the one in use, not PORT's or the default."""
+    filled = {name: value.format(port=port_in_use) for name, value in env.items()}
+
+    code, stderr = in_this_process(
+        [part.format(port=port_in_use) for part in command], DATABASE_URL=database_url, **filled
+    )
+
+    assert code == (
+        f"error: cannot listen on 127.0.0.1:{port_in_use}: the address is in use:"
+        f" another process serves there; {choose}"
+    )
+    assert stderr == ""
+
+
+# The same refusal from each command as a real process: the status, the one line, no traceback.
+@head_start("unusable_database_processes")
+def refuse_an_unusable_database() -> dict[str, subprocess.CompletedProcess[str]]:
+    url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
+    with ThreadPoolExecutor(max_workers=len(COMMANDS)) as pool:
+        started = {name: pool.submit(run, [name], DATABASE_URL=url) for name in COMMANDS}
+    return {name: future.result() for name, future in started.items()}
+
+
+@pytest.fixture
+def unusable_database_processes() -> dict[str, subprocess.CompletedProcess[str]]:
+    processes: dict[str, subprocess.CompletedProcess[str]] = result_of("unusable_database_processes")
+    return processes
+
+
+def test_every_command_refuses_an_unusable_database_in_one_line(
+    unusable_database_processes: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    expected = "error: DATABASE_URL names 127.0.0.1:9, which does not answer: [Errno 111] Connection refused"
+
+    seen = {
+        name: (
+            result.returncode,
+            result.stderr.strip().splitlines(),
+            PASSWORD in result.stdout + result.stderr,
+        )
+        for name, result in unusable_database_processes.items()
+    }
+
+    assert seen == {name: (1, [expected], False) for name in COMMANDS}

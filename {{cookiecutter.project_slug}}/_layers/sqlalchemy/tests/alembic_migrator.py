@@ -24,6 +24,7 @@ class AlembicMigrator:
 
     def __init__(self, url: URL, tables: Callable[[], Awaitable[set[str]]]) -> None:
         self.config = alembic_config(url)
+        self.url = url.render_as_string(hide_password=False)
         self._tables = tables
 
     async def upgrade(self) -> None:

@@ -1,12 +1,15 @@
 """`serve`: the production server. uvicorn with the host, port, workers and shutdown timeout from
 settings, logging left to the app, and exit status 0 after a graceful stop on SIGTERM."""
 
+import argparse
 import signal
 from types import FrameType
 
 import uvicorn
 
 from ..core.settings import settings_or_exit
+from .database_check import usable_or_exit
+from .listening import free_or_exit
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 
@@ -18,8 +21,21 @@ def stopped(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="serve",
+        description="Serve the app in production. Configured by environment variables (and .env):"
+        " DATABASE_URL, HOST, PORT, WEB_CONCURRENCY, SHUTDOWN_TIMEOUT... (see the README).",
+    )
+
+
 def main() -> None:
+    parser().parse_args()
     settings = settings_or_exit(url_required=True)
+    # A database it cannot use or a port taken is said in one line before uvicorn starts; the app
+    # itself starts without the database and answers 503 while it is away.
+    usable_or_exit(settings)
+    free_or_exit(settings.host, settings.port, "set PORT to another")
     signal.signal(signal.SIGTERM, stopped)
     uvicorn.run(
         APP_FACTORY,

@@ -4,11 +4,10 @@ hook of its own."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 from tortoise.cli import cli
 
-MIGRATIONS = Path("migrations")  # where [tool.tortoise]'s config puts them, from the project root
+from .migration_tool import MIGRATIONS
 
 
 def tidy(paths: list[str]) -> None:
