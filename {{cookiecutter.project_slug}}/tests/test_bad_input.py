@@ -2,9 +2,12 @@
 bodies are refused before the database sees a value it would reject."""
 
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from httpx import AsyncClient
+
+from {{ cookiecutter.package_name }}.core.errors import INVALID_REQUEST
 
 from .live import PathTo
 
@@ -68,6 +71,39 @@ async def test_hostile_bodies_are_4xx(client: AsyncClient, path_to: PathTo, rout
     ]:
         response = await client.post(path, content=raw, headers={"content-type": "application/json"})
         assert refused(response.status_code), (raw[:20], response.status_code, response.text)
+
+
+# Each operation with a body: its method, path parameters, a body it accepts but for one field it does
+# not name, and where that field is.
+UnknownField = tuple[str, dict[str, Any], Any, list[str | int]]
+UNKNOWN_FIELDS: dict[str, UnknownField] = {
+    "create_item": ("POST", {}, {"name": "widget", "price": "9.99"}, ["body", "price"]),
+    "create_items": ("POST", {}, [{"name": "widget"}, {"name": "lamp", "cost": 1}], ["body", 1, "cost"]),
+    "update_item": ("PATCH", {"item_id": 1}, {"name": "widget", "nmae": "lamp"}, ["body", "nmae"]),
+    "create_account": ("POST", {}, {"owner": "ann", "balance": 5}, ["body", "balance"]),
+    "create_transfer": (
+        "POST",
+        {},
+        {"from_account_id": 1, "to_account_id": 2, "amount_cents": 5, "memo": "rent"},
+        ["body", "memo"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("route", "request_"), UNKNOWN_FIELDS.items(), ids=UNKNOWN_FIELDS.keys())
+async def test_an_unknown_field_is_422_naming_it(
+    client: AsyncClient, path_to: PathTo, route: str, request_: UnknownField
+) -> None:
+    method, params, body, where = request_
+
+    response = await client.request(method, path_to(route, **params), json=body)
+
+    # Refused, not dropped: a misspelt field must not pass for one left out. The wording is pydantic's.
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": INVALID_REQUEST,
+        "detail": [{"loc": where, "msg": ANY, "type": "extra_forbidden"}],
+    }
 
 
 @pytest.mark.parametrize("value", HOSTILE_STRINGS, ids=repr)

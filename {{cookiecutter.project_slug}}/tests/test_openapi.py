@@ -55,6 +55,24 @@ def test_every_declared_error_has_the_error_body(app: FastAPI) -> None:
     assert "HTTPValidationError" not in app.openapi()["components"]["schemas"]
 
 
+def test_request_bodies_refuse_unknown_fields(app: FastAPI) -> None:
+    schema = app.openapi()
+    bodies = [
+        operation["requestBody"]["content"]["application/json"]["schema"]
+        for _, operation in operations(app)
+        if "requestBody" in operation
+    ]
+    # A body is a model, or a list of them (the bulk insert).
+    refs = [body.get("items", body)["$ref"] for body in bodies]
+    models = {ref.rpartition("/")[2] for ref in refs}
+
+    assert {"ItemCreate", "ItemUpdate", "AccountCreate", "TransferCreate"} <= models
+    for model in models:
+        assert schema["components"]["schemas"][model]["additionalProperties"] is False, model
+    # Responses stay open: a client built from the schema ignores a field it does not know.
+    assert "additionalProperties" not in schema["components"]["schemas"]["Item"]
+
+
 def test_operation_ids_are_the_route_names(app: FastAPI) -> None:
     ids = [operation["operationId"] for _, operation in operations(app)]
 

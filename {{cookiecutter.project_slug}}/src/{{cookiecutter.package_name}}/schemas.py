@@ -19,19 +19,26 @@ Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+class RequestBody(BaseModel):
+    """A body a client sends: a field the model does not name is refused (422), not dropped, so a
+    misspelt field cannot pass for an omitted one. Responses stay open: a client may ignore fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ReadFromModel(BaseModel):
     """A response body read from an ORM object's attributes (the driver's model instance)."""
 
     model_config = ConfigDict(from_attributes=True)
 
 
-class ItemCreate(BaseModel):
+class ItemCreate(RequestBody):
     name: Name
     description: Description | None = None
     price_cents: Cents = 0
 
 
-class ItemUpdate(BaseModel):
+class ItemUpdate(RequestBody):
     """A partial update: omitted fields stay as they are."""
 
     name: Name | None = None
@@ -60,7 +67,7 @@ class ItemPage(BaseModel):
     offset: int
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(RequestBody):
     owner: Name
     balance_cents: Cents = 0
 
@@ -77,7 +84,7 @@ class AccountRef(ReadFromModel):
     owner: str
 
 
-class TransferCreate(BaseModel):
+class TransferCreate(RequestBody):
     from_account_id: Id
     to_account_id: Id
     amount_cents: Annotated[int, Field(gt=0, le=MAX_CENTS)]

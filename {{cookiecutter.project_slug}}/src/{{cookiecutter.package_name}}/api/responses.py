@@ -35,9 +35,15 @@ ERRORS: dict[int, dict[str, Any]] = {
     404: {"description": f"No such resource, or none that it refers to (`{NotFound.code}`)."},
     409: {
         "description": "It conflicts with the data as it stands"
-        f" (`{Conflict.code}`, `{InsufficientFunds.code}`)."
+        f" (`{Conflict.code}`, `{InsufficientFunds.code}`), or names a row that does not exist or"
+        f" removes one that other rows still refer to (`{Failure.REFERENCE.code}`). A table's"
+        " constraint that refuses it is named in `detail`."
     },
-    422: {"description": f"Invalid input; `detail` lists each problem (`{errors.INVALID_REQUEST}`)."},
+    422: {
+        "description": f"Invalid input; `detail` lists each problem (`{errors.INVALID_REQUEST}`). A"
+        f" write may also break a check or a not-null rule of its table (`{Failure.CHECK.code}`,"
+        f" `{Failure.NOT_NULL.code}`; `detail` names the constraint or column)."
+    },
     500: {
         "description": f"An unexpected failure, logged under the request's id (`{errors.INTERNAL_ERROR}`)."
     },
@@ -61,9 +67,9 @@ class Kind(enum.Enum):
     READINESS = enum.auto()  # asks the database, answers 503 for any failure
     LIST = enum.auto()  # query parameters
     READ = enum.auto()  # one resource by id (and what hangs off it)
-    CREATE = enum.auto()  # a body; a unique value may be taken already
+    CREATE = enum.auto()  # a body; a unique value may be taken, a row it names may not exist
     CHANGE = enum.auto()  # a body, acting on resources that must exist
-    DELETE = enum.auto()  # one resource by id
+    DELETE = enum.auto()  # one resource by id, which other rows may still refer to
 
 
 DATABASE = (500, 503, 504)  # anything that runs a statement
@@ -74,7 +80,7 @@ STATUSES: dict[Kind, tuple[int, ...]] = {
     Kind.READ: (404, 422, *DATABASE),
     Kind.CREATE: (400, 409, 422, *DATABASE),
     Kind.CHANGE: (400, 404, 409, 422, *DATABASE),
-    Kind.DELETE: (404, 422, *DATABASE),
+    Kind.DELETE: (404, 409, 422, *DATABASE),
 }
 
 

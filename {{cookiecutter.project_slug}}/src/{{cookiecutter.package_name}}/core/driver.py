@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from .errors import Failure
+from .errors import Diagnosis
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ class Driver(Protocol[DatabaseT]):
     def open_database(self, settings: Settings) -> AbstractAsyncContextManager[DatabaseT]:
         """The pool for the app's lifetime; nothing need connect before the first request."""
 
-    def classify(self, error: Exception) -> tuple[Failure | None, str | None]:
-        """What a driver error means for the client (None: unexpected), and its SQLSTATE if any."""
+    def classify(self, error: Exception) -> Diagnosis:
+        """What a driver error means for the client, read from the driver's own exception: its
+        SQLSTATE and the constraint, table and column the server named, when it came from the server."""
 
     def trace_statements(self, database: DatabaseT, tracer_provider: "TracerProvider") -> Callable[[], None]:
         """A span per statement, without values; returns the undo."""

@@ -4,7 +4,9 @@ import enum
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -60,7 +62,18 @@ class Failure(enum.Enum):
     TIMEOUT = (504, "database_timeout", "The database did not answer in time.")
     UNAVAILABLE = (503, "database_unavailable", "The database is unavailable; retry shortly.")
     BUSY = (503, "database_busy", "All database connections are busy; retry shortly.")
+    # A table's constraints. 409: the same request may succeed once other rows change; 422: the
+    # row it would write is refused whatever else the table holds.
     CONFLICT = (409, "conflict", "The request conflicts with existing data.")
+    # The server reports both directions alike (the referencing table, the constraint): a create
+    # naming a row that does not exist, a delete of a row others still refer to.
+    REFERENCE = (
+        409,
+        "reference_violation",
+        "The request names a row that does not exist, or removes one that other rows still refer to.",
+    )
+    CHECK = (422, "check_violation", "A value breaks a rule of the table.")
+    NOT_NULL = (422, "not_null_violation", "A value the table requires is missing.")
 
     def __init__(self, status_code: int, code: str, detail: str) -> None:
         self.status_code = status_code
@@ -72,6 +85,10 @@ class Failure(enum.Enum):
 SQLSTATE_FAILURES = {
     "57014": Failure.TIMEOUT,  # query_canceled: statement_timeout
     "23505": Failure.CONFLICT,  # unique_violation
+    "23P01": Failure.CONFLICT,  # exclusion_violation: another row holds what this one claims
+    "23503": Failure.REFERENCE,  # foreign_key_violation
+    "23514": Failure.CHECK,  # check_violation
+    "23502": Failure.NOT_NULL,  # not_null_violation
     "40001": Failure.BUSY,  # serialization_failure
     "40P01": Failure.BUSY,  # deadlock_detected
     "53300": Failure.UNAVAILABLE,  # too_many_connections
@@ -88,6 +105,55 @@ def failure_for_sqlstate(sqlstate: str | None) -> Failure | None:
     if sqlstate.startswith("08"):  # connection_exception class
         return Failure.UNAVAILABLE
     return SQLSTATE_FAILURES.get(sqlstate)
+
+
+class ServerReport(Protocol):
+    """The fields PostgreSQL sends with an error that say where it was refused, under the names
+    libpq gives them, which each driver keeps: names from the schema, never a row's values."""
+
+    @property
+    def constraint_name(self) -> str | None: ...
+
+    @property
+    def table_name(self) -> str | None: ...
+
+    @property
+    def column_name(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A driver's reading of one of its errors: what it means for the client (None: unexpected, a
+    500), and what the server reported. A not-null violation names a column; the others a constraint."""
+
+    failure: Failure | None
+    sqlstate: str | None = None
+    constraint: str | None = None
+    table: str | None = None
+    column: str | None = None
+
+    @classmethod
+    def of(cls, sqlstate: str | None, report: ServerReport | None = None) -> "Diagnosis":
+        """What the server's SQLSTATE means, with the names its report gives."""
+        if report is None:
+            return cls(failure_for_sqlstate(sqlstate), sqlstate)
+        return cls(
+            failure_for_sqlstate(sqlstate),
+            sqlstate,
+            constraint=report.constraint_name,
+            table=report.table_name,
+            column=report.column_name,
+        )
+
+    def detail(self) -> str:
+        """The failure's detail, naming the constraint (or column) so a person can find the rule."""
+        assert self.failure is not None
+        if self.constraint:
+            return f"{self.failure.detail} Constraint: {self.constraint}."
+        if self.column:
+            where = f"{self.table}.{self.column}" if self.table else self.column
+            return f"{self.failure.detail} Column: {where}."
+        return self.failure.detail
 
 
 def error_body(code: str, detail: str) -> dict[str, str]:
@@ -115,7 +181,7 @@ def status_code_name(status_code: int) -> str:
 def install(
     app: FastAPI,
     driver_errors: tuple[type[Exception], ...],
-    classify: Callable[[Exception], tuple[Failure | None, str | None]],
+    classify: Callable[[Exception], Diagnosis],
 ) -> None:
     """Register the handlers; `classify` is the driver's reading of its own exceptions."""
 
@@ -124,21 +190,24 @@ def install(
         return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status_code)
 
     async def database_error(_: Request, exc: Exception) -> JSONResponse:
-        failure, sqlstate = (Failure.BUSY, None) if isinstance(exc, PoolBusy) else classify(exc)
-        # Logged once, by class and sqlstate: the message may hold parameters or a URL.
-        logger.warning(
-            "database failure",
-            extra={
-                "failure": failure.code if failure else "unexpected",
-                "error_type": type(exc).__name__,
-                "sqlstate": sqlstate,
-            },
-        )
+        diagnosis = Diagnosis(Failure.BUSY) if isinstance(exc, PoolBusy) else classify(exc)
+        failure = diagnosis.failure
+        # Logged once, by class, sqlstate and the schema's names: the message may hold parameters,
+        # row values or a URL.
+        fields = {
+            "failure": failure.code if failure else "unexpected",
+            "error_type": type(exc).__name__,
+            "sqlstate": diagnosis.sqlstate,
+        }
+        named = {"constraint": diagnosis.constraint, "table": diagnosis.table, "column": diagnosis.column}
+        fields |= {name: value for name, value in named.items() if value}
+        logger.warning("database failure", extra=fields)
         if failure is None:
             return JSONResponse(error_body(INTERNAL_ERROR, INTERNAL_ERROR_DETAIL), status_code=500)
         if failure.status_code == 503:
-            return unavailable(failure.code, failure.detail)
-        return JSONResponse(error_body(failure.code, failure.detail), status_code=failure.status_code)
+            return unavailable(failure.code, diagnosis.detail())
+        body = error_body(failure.code, diagnosis.detail())
+        return JSONResponse(body, status_code=failure.status_code)
 
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled %s", type(exc).__name__, exc_info=exc)

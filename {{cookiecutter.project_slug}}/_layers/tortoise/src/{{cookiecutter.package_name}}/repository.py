@@ -86,12 +86,15 @@ async def update_item(session: BaseDBAsyncClient, item_id: int, changes: dict[st
 
 
 async def delete_item(session: BaseDBAsyncClient, item_id: int) -> None:
-    if not await Item.filter(id=item_id).using_db(session).delete():
+    async with one_statement(session) as connection:
+        deleted = await Item.filter(id=item_id).using_db(connection).delete()
+    if not deleted:
         raise NotFound("Item not found.")
 
 
 async def create_account(session: BaseDBAsyncClient, data: schemas.AccountCreate) -> Account:
-    return await Account.create(**data.model_dump(), using_db=session)
+    async with one_statement(session) as connection:
+        return await Account.create(**data.model_dump(), using_db=connection)
 
 
 async def get_account(session: BaseDBAsyncClient, account_id: int) -> Account:

@@ -4,14 +4,16 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception class is used
 from fastapi import Depends, Request
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from ..core.errors import Failure, PoolBusy, failure_for_sqlstate
+from ..core.errors import Diagnosis, Failure, PoolBusy
 from ..core.settings import Settings
 from .sqlalchemy_engine import (
     RESTING_ISOLATION,
@@ -140,16 +142,22 @@ SessionDep = Annotated[AsyncSession, Depends(get_db, scope="function")]
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError)
 
 
-def classify(error: Exception) -> tuple[Failure | None, str | None]:
+def server_error(error: Exception) -> asyncpg.PostgresError | None:
+    """asyncpg's own exception, which SQLAlchemy's adapter keeps as its cause: the adapter carries
+    the SQLSTATE alone, asyncpg's exception the constraint, table and column too."""
+    cause = getattr(getattr(error, "orig", None), "__cause__", None)
+    return cause if isinstance(cause, asyncpg.PostgresError) else None
+
+
+def classify(error: Exception) -> Diagnosis:
     if isinstance(error, sa_exc.TimeoutError):  # SQLAlchemy's pool: no connection within pool_timeout
-        return Failure.BUSY, None
+        return Diagnosis(Failure.BUSY)
     if isinstance(error, OSError):  # the server is not there (refused, unreachable, connect timeout)
-        return Failure.UNAVAILABLE, None
-    state = sqlstate(error)
-    failure = failure_for_sqlstate(state)
-    if failure is None and isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        failure = Failure.UNAVAILABLE
-    return failure, state
+        return Diagnosis(Failure.UNAVAILABLE)
+    diagnosis = Diagnosis.of(sqlstate(error), server_error(error))
+    if diagnosis.failure is None and isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return replace(diagnosis, failure=Failure.UNAVAILABLE)
+    return diagnosis
 
 
 def trace_statements(database: Database, tracer_provider: "TracerProvider") -> Callable[[], None]:

@@ -4,6 +4,7 @@ import math
 import select
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
@@ -13,7 +14,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..core.errors import Failure, failure_for_sqlstate
+from ..core.errors import Diagnosis, Failure, ServerReport
 from ..core.settings import Settings
 from .sqlalchemy_engine import (
     RESTING_ISOLATION,
@@ -134,17 +135,22 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
 
 
-def classify(error: Exception) -> tuple[Failure | None, str | None]:
+def server_report(error: Exception) -> ServerReport | None:
+    """The fields the server sent with the error, as psycopg keeps them on the one SQLAlchemy wraps."""
+    orig = getattr(error, "orig", None)
+    return orig.diag if isinstance(orig, psycopg.Error) else None
+
+
+def classify(error: Exception) -> Diagnosis:
     if isinstance(error, sa_exc.TimeoutError):  # SQLAlchemy's pool: no connection within pool_timeout
-        return Failure.BUSY, None
-    state = sqlstate(error)
-    failure = failure_for_sqlstate(state)
-    if failure is None and isinstance(error, sa_exc.DBAPIError):
+        return Diagnosis(Failure.BUSY)
+    diagnosis = Diagnosis.of(sqlstate(error), server_report(error))
+    if diagnosis.failure is None and isinstance(error, sa_exc.DBAPIError):
         # psycopg reports a refused, unreachable or lost server as OperationalError without a sqlstate.
-        lost = state is None and isinstance(error.orig, psycopg.OperationalError)
+        lost = diagnosis.sqlstate is None and isinstance(error.orig, psycopg.OperationalError)
         if lost or error.connection_invalidated:
-            failure = Failure.UNAVAILABLE
-    return failure, state
+            return replace(diagnosis, failure=Failure.UNAVAILABLE)
+    return diagnosis
 
 
 def trace_statements(database: Database, tracer_provider: "TracerProvider") -> Callable[[], None]:

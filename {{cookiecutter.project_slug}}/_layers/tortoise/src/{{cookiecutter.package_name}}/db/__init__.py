@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
-from ..core.errors import Failure, failure_for_sqlstate
+from ..core.errors import Diagnosis, Failure
 from ..core.settings import Settings
 from . import tortoise_internals as internals
 from .tortoise_config import CONNECTION, tortoise_config
@@ -93,22 +93,28 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def sqlstate(error: BaseException) -> str | None:
-    """The SQLSTATE of the asyncpg error behind `error`; Tortoise wraps it as the cause."""
+def server_error(error: BaseException) -> asyncpg.PostgresError | None:
+    """asyncpg's exception behind `error`: the error itself, or the one Tortoise wraps, as its first
+    argument (a repository's `raise ... from None` clears the cause Tortoise also sets)."""
     seen: BaseException | None = error
     while seen is not None:
-        state = getattr(seen, "sqlstate", None)
-        if isinstance(state, str):
-            return state
-        seen = seen.__cause__
+        if isinstance(seen, asyncpg.PostgresError):
+            return seen
+        wrapped = seen.args[0] if isinstance(seen, BaseORMException) and seen.args else None
+        seen = wrapped if isinstance(wrapped, BaseException) else seen.__cause__
     return None
 
 
-def classify(error: Exception) -> tuple[Failure | None, str | None]:
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of the asyncpg error behind `error`."""
+    reported = server_error(error)
+    return None if reported is None else str(reported.sqlstate)
+
+
+def classify(error: Exception) -> Diagnosis:
     if isinstance(error, OSError | DBConnectionError):  # refused, unreachable, connect timeout
-        return Failure.UNAVAILABLE, None
-    state = sqlstate(error)
-    return failure_for_sqlstate(state), state
+        return Diagnosis(Failure.UNAVAILABLE)
+    return Diagnosis.of(sqlstate(error), server_error(error))
 
 
 def trace_statements(database: Database, tracer_provider: "TracerProvider") -> Callable[[], None]:
