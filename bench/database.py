@@ -95,6 +95,23 @@ def free_connections(server: str) -> int:
     return int(row[0]) if row else 0
 
 
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def sessions_begun(server: str, name: str) -> int | None:
+    """Sessions the database has begun since it was made (pg_stat_database, PostgreSQL 14+; None
+    before), read from the server's maintenance database so the reading is not one of them."""
+    with psycopg.connect(server, autocommit=True) as connection:
+        try:
+            row = connection.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = %s", (name,)
+            ).fetchone()
+        except psycopg.errors.UndefinedColumn:
+            return None
+    return int(row[0]) if row else None
+
+
 def new_name(label: str) -> str:
     return f"bench_{label}_{uuid.uuid4().hex[:8]}".replace("-", "_").lower()
 

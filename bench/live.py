@@ -17,6 +17,7 @@ T = TypeVar("T")
 class Live(Generic[T]):
     target: T
     base: str
+    database: str  # the name of the database copy it is served on
     params: dict[str, object]
     # Serves the target until its block ends, yielding the pid; told how many times it ran before.
     launch: Callable[[int], AbstractContextManager[int]]

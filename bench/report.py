@@ -22,10 +22,11 @@ def latency_title(latency: float) -> str:
 
 def progress_line(row: Row) -> str:
     errors = sum(row["errors"].values())
+    begun = sessions(row.get("new_sessions_per_s")) or "-"
     return (
         f"bench: {row['target']:<16} +{row['latency_ms']:g}ms {row['scenario']:<8} c={row['concurrency']:<4}"
         f" {row['rps']:>7.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
-        f"  errors {errors}{'  stuck' if row.get('stuck') else ''}"
+        f"  new sessions/s {begun}  errors {errors}{'  stuck' if row.get('stuck') else ''}"
     )
 
 
@@ -89,6 +90,10 @@ def cpu(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def sessions(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
 def share(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
@@ -116,7 +121,9 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
         " the same cell; *errors* counts non-2xx answers and socket errors, *timeouts* requests slower"
         f" than {plan['wrk']['timeout_s']} s (wrk sees one only in a run longer than that);"
         " *app CPU ms/req* is the served process's CPU time over its requests"
-        " (steadier than req/s on a shared machine); *stuck*: after the run the app, idle, did not"
+        " (steadier than req/s on a shared machine); *new sessions/s*: server sessions its database"
+        " began during the run (PostgreSQL's pg_stat_database), per second, which a warm pool under"
+        " steady load keeps at 0; *stuck*: after the run the app, idle, did not"
         " answer a read within a few seconds, so it was killed and started again before its next run."
         f" Machine busy with other work before each target (% of all cores): {busy}.",
         "",
@@ -150,8 +157,8 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
             f"### {title}",
             "",
             "| scenario | c | target | req/s | of ceiling | p50 ms | p99 ms | errors | timeouts"
-            " | app CPU ms/req |",
-            "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+            " | app CPU ms/req | new sessions/s |",
+            "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for scenario in plan["scenarios"]:
             for concurrency in plan["concurrencies"]:
@@ -168,6 +175,7 @@ def markdown(doc: dict[str, Any], chart_name: str | None) -> str:
                         row["errors"]["timeout"],
                     ]
                     cells.append(cpu(row["app_cpu_ms_per_request"]))
+                    cells.append(sessions(row.get("new_sessions_per_s")))
                     lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
         lines.append("")
     return "\n".join(lines)

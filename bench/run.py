@@ -196,7 +196,7 @@ def serve(target: Target, latency_ms: float, context: "Context") -> Iterator[Liv
             "account_low": target.seeded.account_ids[0],
             "account_high": target.seeded.account_ids[1],
         }
-        live = Live(target, base, params, launch)
+        live = Live(target, base, database.database_name(url), params, launch)
         live.start()
         try:
             yield live
@@ -223,9 +223,11 @@ def measure_once(
     raw = context.work / f"profile-{target.name}-{scenario}.txt"
     seconds = plan.seconds_for(connections)
     sampler = pyspy.start(pid, seconds, raw) if profiled else None
+    sessions_before = database.sessions_begun(context.db_server, live.database)
     cpu_before = load.process_cpu_seconds(pid)
     figures = wrk.run(context.wrk, live.base, scenario, connections, seconds, live.params | tag, context.work)
     cpu = load.process_cpu_seconds(pid) - cpu_before
+    sessions_after = database.sessions_begun(context.db_server, live.database)
     if sampler is not None:
         sampler.wait(timeout=60)
         title = f"{target.name}, {scenario}, c={connections}, no added latency"
@@ -245,6 +247,12 @@ def measure_once(
         "statuses": figures.statuses,
         "app_cpu_ms_per_request": round(1000 * cpu / figures.requests, 3) if figures.requests else None,
         "app_cpu_share": round(cpu / figures.seconds, 3) if figures.seconds else None,
+        # Server sessions the app opened during the run: a warm pool under steady load opens none.
+        "new_sessions_per_s": (
+            round((sessions_after - sessions_before) / figures.seconds, 1)
+            if sessions_before is not None and sessions_after is not None and figures.seconds
+            else None
+        ),
         "profiled": profiled,
         "drained_s": drained,
         # After the run the app, idle, gave no answer within stall.PROBE_S: it was killed and started
@@ -255,7 +263,8 @@ def measure_once(
 
 def best_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """The round with the most req/s stands for the cell (other work on the machine only ever slows
-    a round down), but errors and timeouts are summed over all rounds: none may hide."""
+    a round down), but errors and timeouts are summed over all rounds, and new sessions are the
+    most any round opened: none may hide."""
     best = dict(max(rounds, key=lambda row: row["rps"]))
     best["errors"] = {kind: sum(row["errors"][kind] for row in rounds) for kind in best["errors"]}
     statuses: dict[str, int] = {}
@@ -265,6 +274,8 @@ def best_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     best["statuses"] = statuses
     best["rounds"] = [{"rps": row["rps"], "p99_ms": row["p99_ms"]} for row in rounds]
     best["stuck"] = any(row["stuck"] for row in rounds)
+    begun = [row["new_sessions_per_s"] for row in rounds if row["new_sessions_per_s"] is not None]
+    best["new_sessions_per_s"] = max(begun, default=None)
     return best
 
 

@@ -1,5 +1,5 @@
 """The app's sessions as the server lists them (pg_stat_activity): a request's query running, every
-connection back at rest, the sessions a test may kill."""
+connection back at rest, the sessions a test may kill; and how many sessions the database has begun."""
 
 from datetime import datetime
 
@@ -10,11 +10,13 @@ APPLICATION_NAME = "{{ cookiecutter.project_slug }}"  # every driver sends it, s
 THIS_DATABASE = "datname = current_database()"
 
 
-async def app_sessions(live_sql: Sql) -> dict[str, int]:
-    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...)."""
+async def app_sessions(live_sql: Sql, since: datetime | None = None) -> dict[str, int]:
+    """The app's server sessions by state ('active', 'idle', 'idle in transaction', ...); with
+    `since`, only those begun since then (a test's own app, not the run's shared one)."""
+    begun = "" if since is None else f" AND backend_start >= '{since.isoformat()}'"
     rows = await live_sql(
         "SELECT state, count(*) FROM pg_stat_activity"
-        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE} GROUP BY state"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}{begun} GROUP BY state"
     )
     return {str(state): int(count) for state, count in rows}
 
@@ -39,3 +41,10 @@ async def has_active_session(live_sql: Sql) -> bool:
 async def all_idle(live_sql: Sql) -> bool:
     """No session of the app runs a query or sits in an open transaction."""
     return set(await app_sessions(live_sql)) <= {"idle"}
+
+
+async def sessions_begun(live_sql: Sql) -> int:
+    """Sessions this database has begun since its statistics were last reset (pg_stat_database,
+    PostgreSQL 14+), whoever opened them: a test's own app is the only one connecting meanwhile."""
+    [(begun,)] = await live_sql(f"SELECT sessions FROM pg_stat_database WHERE {THIS_DATABASE}")
+    return int(begun)

@@ -25,6 +25,11 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
     db_pool_size: int = Field(10, ge=1, le=500)
     db_max_overflow: int = Field(5, ge=0, le=500)
     db_pool_timeout: float = Field(5.0, gt=0, le=300, description="seconds to wait for a free connection")
+    # A connection the pool opens stays open while it is used: only one left unused this long closes,
+    # and never below DB_POOL_SIZE. Steady load then opens no new sessions, whatever its concurrency.
+    db_pool_idle_timeout: float = Field(
+        300.0, gt=0, le=86_400, description="seconds a connection beyond DB_POOL_SIZE may stay unused"
+    )
     db_statement_timeout: float = Field(10.0, gt=0, le=3600, description="seconds one statement may run")
     db_connect_timeout: float = Field(5.0, gt=0, le=300)
     db_pgbouncer: bool = Field(False, description="behind PgBouncer in transaction mode")

@@ -12,13 +12,16 @@ from fastapi import Depends, Request
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from ..core.errors import Diagnosis, Failure, PoolBusy
 from ..core.settings import Settings
 from .sqlalchemy_engine import (
     RESTING_ISOLATION,
     WRITE_ISOLATION,
+    AsyncSteadyPool,
     WritesInTransactions,
+    closing_spare_connections,
     pool_arguments,
     pool_figures,
     rest_between_uses,
@@ -69,7 +72,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # No ping, a round trip on every request: a connection the server dropped while it was idle
         # is replaced at checkout (below), and a request's first read that meets a loss asyncpg has
         # not seen yet is sent again on a new connection (WritesInTransactions).
-        **pool_arguments(settings),
+        **pool_arguments(settings, AsyncSteadyPool),
     )
     event.listen(engine.sync_engine, "checkout", _replace_if_closed)
     rest_between_uses(engine.sync_engine)
@@ -98,6 +101,7 @@ class Database:
         # c=256 with this gate).
         self._fifo_gate = asyncio.Semaphore(settings.pool_capacity)
         self._pool_timeout = settings.db_pool_timeout
+        self._resting = settings.db_pool_size
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -117,14 +121,16 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     def pool_status(self) -> dict[str, int]:
-        return pool_figures(self.engine.sync_engine)
+        return pool_figures(self.engine.sync_engine, self._resting)
 
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
     engine = create_engine(settings)
     try:
-        yield Database(engine, settings)
+        # Closing an asyncpg connection awaits: SQLAlchemy's sync code runs it in a greenlet.
+        async with closing_spare_connections(engine.sync_engine, settings, greenlet_spawn):
+            yield Database(engine, settings)
     finally:
         await engine.dispose()
 

@@ -1,13 +1,18 @@
-"""What both SQLAlchemy layers share about an engine: how the settings size its pool, connections
-that rest in autocommit until a session writes, a read sent again when its connection was lost,
-the SQLSTATE behind an error, the pool's figures, and a span per statement."""
+"""What both SQLAlchemy layers share about an engine: a pool that keeps its connections while they
+are used, connections that rest in autocommit until a session writes, a read sent again when its
+connection was lost, the SQLSTATE behind an error, the pool's figures, and a span per statement."""
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, QueuePool
+from sqlalchemy.util import queue as sqla_queue
 
 from ..core.errors import Failure, failure_for_sqlstate
 from ..core.settings import Settings
@@ -17,16 +22,82 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import IsolationLevel
 
 
-def pool_arguments(settings: Settings) -> dict[str, Any]:
-    """The pool as the settings size it, for the sync and the async engine alike. No pre-ping, a
-    round trip before every checkout: each layer replaces a connection the server closed at
-    checkout, from what its driver has already seen, and a request's first read that meets a loss
-    not seen yet is sent again (WritesInTransactions)."""
+class SteadyPool(QueuePool):
+    """A QueuePool that keeps every connection it opens until the pool has had it to spare for a
+    whole DB_POOL_IDLE_TIMEOUT. QueuePool closes a connection beyond `pool_size` the moment it is
+    returned, so a service running near its pool size opens new server sessions all day; this one
+    is sized to the full capacity and `close_spare`, called once per idle timeout, closes the
+    connections that went unused all that time, down to the resting size."""
+
+    # The fewest connections idle in the pool at any moment since the last close_spare: that many
+    # were not needed at all in the meantime.
+    _fewest_idle = 0
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        record = super()._do_get()
+        self._fewest_idle = min(self._fewest_idle, self.checkedin())
+        return record
+
+    def close_spare(self, keep: int) -> None:
+        """Close the connections left idle since the last call, as long as more than `keep` are
+        open. Blocking I/O on the sync engine; on the async one, run it in a greenlet."""
+        spare = min(self._fewest_idle, self.checkedin() + self.checkedout() - keep)
+        self._fewest_idle = self.checkedin() - max(spare, 0)
+        for _ in range(spare):
+            try:
+                record = self._pool.get(False)
+            except sqla_queue.Empty:  # lent out meanwhile: needed after all
+                break
+            # What QueuePool itself does with a connection returned beyond its size.
+            try:
+                record.close()
+            finally:
+                self._dec_overflow()
+
+
+class AsyncSteadyPool(SteadyPool, AsyncAdaptedQueuePool):
+    """SteadyPool on asyncio's queue, for the async engine."""
+
+
+def pool_arguments(settings: Settings, poolclass: type[SteadyPool]) -> dict[str, Any]:
+    """The pool as the settings size it, for the sync and the async engine alike: room for every
+    connection a process may hold (DB_POOL_SIZE + DB_MAX_OVERFLOW), closed by closing_spare_connections
+    rather than on return. No pre-ping, a round trip before every checkout: each layer replaces a
+    connection the server closed at checkout, from what its driver has already seen, and a request's
+    first read that meets a loss not seen yet is sent again (WritesInTransactions)."""
     return {
-        "pool_size": settings.db_pool_size,
-        "max_overflow": settings.db_max_overflow,
+        "poolclass": poolclass,
+        "pool_size": settings.pool_capacity,
+        "max_overflow": 0,
         "pool_timeout": settings.db_pool_timeout,
     }
+
+
+@asynccontextmanager
+async def closing_spare_connections(
+    engine: Engine, settings: Settings, off_the_loop: Callable[[Callable[[], None]], Awaitable[None]]
+) -> AsyncIterator[None]:
+    """For the block: every DB_POOL_IDLE_TIMEOUT seconds, close the connections the pool had to spare
+    all that time, down to DB_POOL_SIZE. `off_the_loop` runs the closing where its driver's I/O may
+    run. A close in progress is finished on the way out, then the engine may be disposed."""
+    stopping = asyncio.Event()
+
+    async def close_spare_until_stopped() -> None:
+        while not stopping.is_set():
+            try:
+                async with asyncio.timeout(settings.db_pool_idle_timeout):
+                    await stopping.wait()
+            except TimeoutError:
+                pool = engine.pool  # dispose() replaces it
+                if isinstance(pool, SteadyPool):
+                    await off_the_loop(partial(pool.close_spare, settings.db_pool_size))
+
+    closing = asyncio.create_task(close_spare_until_stopped())
+    try:
+        yield
+    finally:
+        stopping.set()
+        await closing
 
 
 # Connections rest in autocommit: a read sends its statement alone, with no BEGIN and ROLLBACK round
@@ -142,13 +213,15 @@ def sqlstate(error: BaseException) -> str | None:
     return getattr(getattr(error, "orig", None), "sqlstate", None)
 
 
-def pool_figures(engine: Engine) -> dict[str, int]:
+def pool_figures(engine: Engine, resting: int) -> dict[str, int]:
+    """`size` is the resting size (DB_POOL_SIZE); `overflow` the connections open beyond it."""
     pool: Any = engine.pool  # QueuePool's counters are not on the Pool base class
+    checked_out, idle = pool.checkedout(), pool.checkedin()
     return {
-        "size": pool.size(),
-        "checked_out": pool.checkedout(),
-        "idle": pool.checkedin(),
-        "overflow": max(0, pool.overflow()),  # negative until the pool has filled once
+        "size": resting,
+        "checked_out": checked_out,
+        "idle": idle,
+        "overflow": max(0, checked_out + idle - resting),
     }
 
 

@@ -18,7 +18,9 @@ from ..core.errors import Diagnosis, Failure, ServerReport
 from ..core.settings import Settings
 from .sqlalchemy_engine import (
     RESTING_ISOLATION,
+    SteadyPool,
     WritesInTransactions,
+    closing_spare_connections,
     pool_arguments,
     pool_figures,
     rest_between_uses,
@@ -58,7 +60,7 @@ def make_engine(settings: Settings) -> Engine:
         engine_url(settings),
         connect_args=connect_args(settings),
         isolation_level=RESTING_ISOLATION,  # reads without BEGIN/ROLLBACK: WritesInTransactions
-        **pool_arguments(settings),
+        **pool_arguments(settings, SteadyPool),
     )
     event.listen(engine, "checkout", _replace_if_closed)
     rest_between_uses(engine)
@@ -77,9 +79,10 @@ def _replace_if_closed(dbapi_connection: Any, *_: object) -> None:
 class Database:
     """The engine, the session factory and the worker threads the app and its background tasks share."""
 
-    def __init__(self, engine: Engine, threads: WorkerThreads) -> None:
+    def __init__(self, engine: Engine, threads: WorkerThreads, resting: int) -> None:
         self.engine = engine
         self.threads = threads
+        self._resting = resting  # DB_POOL_SIZE
         # expire_on_commit=False: objects stay readable after commit, on the loop, with no I/O.
         self.sessionmaker = sessionmaker(engine, class_=WritesInTransactions, expire_on_commit=False)
 
@@ -100,7 +103,7 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def pool_status(self) -> dict[str, int]:
-        return {**pool_figures(self.engine), "threads_busy": self.threads.busy}
+        return {**pool_figures(self.engine, self._resting), "threads_busy": self.threads.busy}
 
 
 @asynccontextmanager
@@ -110,8 +113,11 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         # One worker thread per connection, taken within DB_POOL_TIMEOUT or not at all (503): a
         # thread never waits for a connection and a queued request holds neither. On the way out,
         # calls whose requests were cancelled still end their transactions before the engine goes.
-        async with WorkerThreads(settings.pool_capacity, settings.db_pool_timeout) as threads:
-            yield Database(engine, threads)
+        async with (
+            WorkerThreads(settings.pool_capacity, settings.db_pool_timeout) as threads,
+            closing_spare_connections(engine, settings, anyio.to_thread.run_sync),
+        ):
+            yield Database(engine, threads, settings.db_pool_size)
     finally:
         await anyio.to_thread.run_sync(engine.dispose)
 

@@ -25,9 +25,11 @@ def credentials(settings: Settings) -> dict[str, Any]:
         "password": unquote(url.password) if url.password else None,
         "database": unquote(url.path.lstrip("/")) or None,
         # asyncpg opens `minsize` connections with the pool and never holds more than `maxsize`:
-        # the same kept/burst split as pool size and overflow.
+        # the same kept/burst split as pool size and overflow. It keeps a connection it opened
+        # until it has been idle this long, and never closes one for idleness below `minsize`.
         "minsize": settings.db_pool_size,
         "maxsize": settings.pool_capacity,
+        "max_inactive_connection_lifetime": settings.db_pool_idle_timeout,
         "acquire_timeout": settings.db_pool_timeout,
         "timeout": settings.db_connect_timeout,
         "server_settings": {"application_name": "{{ cookiecutter.project_slug }}"},

@@ -1,0 +1,98 @@
+"""The pool under load: a connection it opened stays open while it is used, so steady load opens no
+new server sessions whatever its concurrency; one beyond DB_POOL_SIZE closes once it has been left
+unused for DB_POOL_IDLE_TIMEOUT."""
+
+import asyncio
+from datetime import datetime
+
+import pytest
+from httpx import AsyncClient
+
+from .committed_rows import committed_item, row_locked
+from .live import PathTo, StartApp
+from .polling import eventually
+from .protocols import Sql
+from .server_sessions import app_sessions, sessions_begun
+
+RESTING = 2  # DB_POOL_SIZE
+OVERFLOW = 4  # DB_MAX_OVERFLOW
+WARM_UP = 0.5  # seconds of load before counting: the pool opens what the load needs
+MEASURED = 1.5  # seconds of load counted
+
+
+async def read_steadily(client: AsyncClient, path: str, readers: int, seconds: float) -> int:
+    """`readers` clients each reading `path` back to back for `seconds`; the reads answered."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+
+    async def reader() -> int:
+        answered = 0
+        while loop.time() < until:
+            response = await client.get(path, params={"limit": 1})
+            assert response.status_code == 200, response.text
+            answered += 1
+        return answered
+
+    return sum(await asyncio.gather(*(reader() for _ in range(readers))))
+
+
+# Clients reading back to back, more than the resting size: the connections in use rise and fall
+# across it (where a pool that closes its overflow on return reconnects all the time), or, beyond
+# the pool's capacity, requests also queue for a turn.
+@pytest.mark.parametrize("readers", [RESTING + 2, (RESTING + OVERFLOW) * 2])
+async def test_steady_load_opens_no_new_sessions(
+    start_app: StartApp, live_sql: Sql, path_to: PathTo, readers: int
+) -> None:
+    items = path_to("list_items")
+    async with start_app(db_pool_size=RESTING, db_max_overflow=OVERFLOW) as client:
+        await read_steadily(client, items, readers, WARM_UP)
+        before = await sessions_begun(live_sql)
+        answered = await read_steadily(client, items, readers, MEASURED)
+        begun = await sessions_begun(live_sql) - before
+
+    assert answered > readers  # the load ran
+    assert begun == 0, f"{begun} new sessions in {MEASURED} s of steady load ({answered} reads)"
+
+
+IDLE_TIMEOUT = 1.0  # DB_POOL_IDLE_TIMEOUT: long enough to look at the pool before it runs out
+BURST = 3  # requests holding a connection at once, more than the resting size of 1
+
+
+async def open_sessions(live_sql: Sql, since: datetime) -> int:
+    return sum((await app_sessions(live_sql, since)).values())
+
+
+async def test_a_connection_beyond_the_pool_size_closes_once_idle(
+    start_app: StartApp, live_sql: Sql, path_to: PathTo
+) -> None:
+    clock = asyncio.get_running_loop().time
+    [(since,)] = await live_sql("SELECT clock_timestamp()")  # the sessions of this test's app only
+    async with (
+        committed_item(live_sql) as item_id,
+        start_app(db_pool_size=1, db_max_overflow=BURST, db_pool_idle_timeout=IDLE_TIMEOUT) as client,
+    ):
+        item = path_to("update_item", item_id=item_id)
+        async with row_locked(live_sql, "items", item_id):
+            # Each update waits on the lock, holding a connection of its own.
+            updates = [client.patch(item, json={"price_cents": n}) for n in range(BURST)]
+            waiting = asyncio.gather(*updates)
+            assert await eventually(lambda: waits_on_the_lock(live_sql, since, BURST))
+        assert {response.status_code for response in await waiting} == {200}
+        returned = clock()
+
+        kept = await open_sessions(live_sql, since)  # all back in the pool, none closed on return
+        assert await eventually(lambda: ends_at(live_sql, since, 1), within=IDLE_TIMEOUT * 2 + 3)
+        idle_for = clock() - returned
+        resting = await open_sessions(live_sql, since)
+
+    assert kept == BURST
+    assert idle_for >= IDLE_TIMEOUT * 0.9  # closed for being idle, not on return
+    assert resting == 1  # DB_POOL_SIZE stays open
+
+
+async def waits_on_the_lock(live_sql: Sql, since: datetime, requests: int) -> bool:
+    return (await app_sessions(live_sql, since)).get("active", 0) >= requests
+
+
+async def ends_at(live_sql: Sql, since: datetime, sessions: int) -> bool:
+    return await open_sessions(live_sql, since) == sessions
