@@ -186,7 +186,10 @@ async def test_a_transfer_enqueues_its_job_and_a_refused_one_none(
     client: AsyncClient, open_account: OpenAccount, path_to: PathTo, sql: Sql
 ) -> None:
     source, target = await open_account(100), await open_account(0)
-    jobs = "SELECT convert_from(payload, 'UTF8'), headers->>'request_id' FROM pgqueuer WHERE entrypoint = 'transfer.completed'"
+    jobs = (
+        "SELECT convert_from(payload, 'UTF8'), headers->>'request_id' FROM pgqueuer"
+        " WHERE entrypoint = 'transfer.completed' ORDER BY id"
+    )
     before = len(await sql(jobs))
     body = {"from_account_id": source["id"], "to_account_id": target["id"], "amount_cents": 5}
 

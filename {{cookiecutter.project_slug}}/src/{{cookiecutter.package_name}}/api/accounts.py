@@ -53,6 +53,7 @@ async def create_transfer(
 async def notify_transfer_completed(transfer: schemas.Transfer) -> None:
     """Stands in for a webhook call: one log line with what the receiver would get."""
     logger.info(
-        "webhook transfer.completed", extra={"subject": str(transfer.id), "amount_cents": transfer.amount_cents}
+        "webhook transfer.completed",
+        extra={"subject": str(transfer.id), "amount_cents": transfer.amount_cents},
     )
 {%- endif %}

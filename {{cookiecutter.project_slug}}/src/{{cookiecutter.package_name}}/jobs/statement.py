@@ -8,8 +8,8 @@ from pgqueuer.adapters.persistence.qb import QueryQueueBuilder
 
 from .kinds import Envelope
 
-# $1..$6 placeholders, one array each (the statement inserts a batch): asyncpg's own style, and
-# psycopg's with a raw cursor.
+# $1..$6 placeholders, one array each (the statement inserts a batch); each layer's enqueue runs it
+# the way its driver takes that style.
 ENQUEUE = QueryQueueBuilder().build_enqueue_query("raise")
 
 
