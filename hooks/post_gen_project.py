@@ -20,6 +20,13 @@ OWNED_PATHS = {
     ("ci", "gitlab"): [".gitlab-ci.yml"],
     ("deploy", "kubernetes"): ["deploy"],
     ("auth", "jwt"): [f"{PACKAGE}/auth", f"{PACKAGE}/api/me.py", "tests/auth"],
+    ("jobs", "postgres"): [
+        f"{PACKAGE}/jobs",
+        f"{PACKAGE}/commands/worker.py",
+        "migrations/versions/2026_12_01_0002_jobs.py",
+        "migrations/0002_jobs.py",
+        "tests/jobs",
+    ],
 }
 
 

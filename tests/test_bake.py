@@ -17,6 +17,7 @@ from .template import DRIVER_MARKERS, DRIVERS, OPTIONS, TEMPLATE, context_id
 CONTEXTS = (
     [{"db_driver": driver} for driver in DRIVERS]
     + [{"db_driver": driver, "auth": "jwt"} for driver in DRIVERS]
+    + [{"db_driver": driver, "jobs": "none"} for driver in DRIVERS]
     + [
         {"ci": "gitlab", "use_docker": "no", "python_version": "3.13"},
         {"ci": "none", "python_version": "3.11", "deploy": "kubernetes", "auth": "jwt"},
@@ -85,6 +86,21 @@ def test_auth_is_laid_only_when_chosen(baked: tuple[Path, dict[str, Any]]) -> No
         and re.search(r"AUTH_|pyjwt|\bjwt\b|\.auth\b", path.read_text())
     ]
     assert (mentions != []) == jwt, mentions
+
+
+def test_jobs_are_laid_only_when_chosen(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, context = baked
+    jobs = context["jobs"] == "postgres"
+    package = project / "src" / context["package_name"]
+    assert (package / "jobs").is_dir() == jobs
+    assert (package / "commands" / "worker.py").exists() == jobs
+    assert (project / "tests" / "jobs").is_dir() == jobs
+    mentions = [
+        str(path)
+        for path in files(project)
+        if path.suffix in {".py", ".toml"} and re.search(r"pgqueuer|JOBS_|\.jobs\b", path.read_text())
+    ]
+    assert (mentions != []) == jobs, mentions
 
 
 def test_yaml_and_toml_parse(baked: tuple[Path, dict[str, Any]]) -> None:

@@ -1,6 +1,7 @@
 """Accounts and transfers: atomic moves, 409 without side effects, eager-loaded history, audit."""
 
-from collections.abc import Awaitable, Callable
+{% if cookiecutter.jobs == "postgres" %}import json
+{% endif %}from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -169,7 +170,7 @@ async def test_history_takes_the_same_queries_for_any_length(
     assert short.count <= 3
 
 
-async def test_transfer_is_audited_in_the_background(
+async def test_transfer_is_audited_in_its_own_transaction(
     open_account: OpenAccount, transfer: Transfer, sql: Sql
 ) -> None:
     source, target = await open_account(100), await open_account(0)
@@ -178,3 +179,26 @@ async def test_transfer_is_audited_in_the_background(
 
     events = await sql(f"SELECT action FROM audit_events WHERE subject_id = {int(sent['id'])}")
     assert events == [("transfer.created",)]
+{%- if cookiecutter.jobs == "postgres" %}
+
+
+async def test_a_transfer_enqueues_its_job_and_a_refused_one_none(
+    client: AsyncClient, open_account: OpenAccount, path_to: PathTo, sql: Sql
+) -> None:
+    source, target = await open_account(100), await open_account(0)
+    jobs = (
+        "SELECT convert_from(payload, 'UTF8'), headers->>'request_id' FROM pgqueuer"
+        " WHERE entrypoint = 'transfer.completed' ORDER BY id"
+    )
+    before = len(await sql(jobs))
+    body = {"from_account_id": source["id"], "to_account_id": target["id"], "amount_cents": 5}
+
+    sent = await client.post(path_to("create_transfer"), json=body, headers={"X-Request-ID": "enqueue-1"})
+    refused = await client.post(path_to("create_transfer"), json={**body, "amount_cents": 1000})
+
+    assert (sent.status_code, refused.status_code) == (201, 409)
+    rows = await sql(jobs)
+    assert len(rows) == before + 1
+    payload, request_id = rows[-1]
+    assert (json.loads(payload)["transfer_id"], request_id) == (sent.json()["id"], "enqueue-1")
+{%- endif %}

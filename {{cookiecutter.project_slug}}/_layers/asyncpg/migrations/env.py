@@ -10,6 +10,9 @@ from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.commands.local_database import command_settings
 from {{ cookiecutter.package_name }}.db import engine_url
+{%- if cookiecutter.jobs == "postgres" %}
+from {{ cookiecutter.package_name }}.jobs.schema import is_queue_table
+{%- endif %}
 from {{ cookiecutter.package_name }}.models import Base
 
 config = context.config
@@ -20,9 +23,24 @@ url = config.attributes.get("url") or engine_url(command_settings("alembic"))
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
+{%- if cookiecutter.jobs == "postgres" %}
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    # The job queue's tables are pgqueuer's, created by their own migration; no model declares them.
+    return not (type_ == "table" and is_queue_table(name))
+{%- endif %}
+
 
 def run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata, compare_server_default=True)
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        compare_server_default=True,
+{%- if cookiecutter.jobs == "postgres" %}
+        include_name=include_name,
+{%- endif %}
+    )
     with context.begin_transaction():
         context.run_migrations()
 

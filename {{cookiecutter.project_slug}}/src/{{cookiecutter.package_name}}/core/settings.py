@@ -59,6 +59,19 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
     )
     shutdown_timeout: int = Field(20, ge=1, le=3600, description="seconds in-flight requests get")
     cors_origins: list[str] = Field(default_factory=list)
+{%- if cookiecutter.jobs == "postgres" %}
+    # The worker (`uv run worker`): see the README's jobs section.
+    jobs_concurrency: int = Field(5, ge=1, le=500, description="jobs one worker runs at once")
+    jobs_max_attempts: int = Field(5, ge=1, le=100, description="runs before a failing job is dead")
+    jobs_retry_delay: float = Field(1.0, gt=0, le=3600, description="seconds before the first retry")
+    jobs_retry_max_delay: float = Field(300.0, gt=0, le=86_400, description="longest wait between retries")
+    jobs_lease: float = Field(
+        30.0, ge=1, le=3600, description="seconds without a heartbeat before a claimed job is taken again"
+    )
+    jobs_poll_interval: float = Field(
+        2.0, gt=0, le=300, description="seconds between looks for new jobs without a notification"
+    )
+{%- endif %}
 
     @field_validator("database_url")
     @classmethod

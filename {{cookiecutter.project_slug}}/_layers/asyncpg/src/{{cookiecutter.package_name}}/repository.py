@@ -9,8 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import queries, schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
-from .db import Database
 from .db.sqlalchemy_engine import sqlstate
+{%- if cookiecutter.jobs == "postgres" %}
+from .jobs.enqueue import enqueue
+from .jobs.payloads import TransferCompleted
+{%- endif %}
 from .models import Account, AuditEvent, Item, Transfer
 
 
@@ -103,6 +106,13 @@ async def transfer(session: AsyncSession, data: schemas.TransferCreate) -> Trans
         target.balance_cents += data.amount_cents
         record = Transfer(**data.model_dump())
         session.add(record)
+        await session.flush()  # the new id, for the records below
+        # The audit record is data: written in the transfer's transaction, it commits with it.
+        session.add(AuditEvent(action="transfer.created", subject_id=record.id))
+{%- if cookiecutter.jobs == "postgres" %}
+        # The side effect outside the database, as a job in this same transaction.
+        await enqueue(session, "transfer.completed", completed(record))
+{%- endif %}
     return record
 
 
@@ -114,9 +124,14 @@ async def list_transfers(
     page = {"account_id": account_id, "limit": limit, "offset": offset}
     result = await session.scalars(queries.TRANSFERS_PAGE, page)
     return result.all()
+{%- if cookiecutter.jobs == "postgres" %}
 
 
-async def record_audit(database: Database, action: str, subject_id: int) -> None:
-    """Runs after the response as a background task, so it opens a session of its own."""
-    async with database.session() as session, session.begin():
-        session.add(AuditEvent(action=action, subject_id=subject_id))
+def completed(record: Transfer) -> TransferCompleted:
+    return TransferCompleted(
+        transfer_id=record.id,
+        from_account_id=record.from_account_id,
+        to_account_id=record.to_account_id,
+        amount_cents=record.amount_cents,
+    )
+{%- endif %}

@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 
 from . import queries, schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
-from .db import Database
 from .db.sqlalchemy_engine import sqlstate
+{%- if cookiecutter.jobs == "postgres" %}
+from .jobs.enqueue import enqueue
+from .jobs.payloads import TransferCompleted
+{%- endif %}
 from .models import Account, AuditEvent, Item, Transfer
 
 
@@ -136,6 +139,13 @@ def transfer(session: Session, data: schemas.TransferCreate) -> Transfer:
         target.balance_cents += data.amount_cents
         record = Transfer(**data.model_dump())
         session.add(record)
+        session.flush()  # the new id, for the records below
+        # The audit record is data: written in the transfer's transaction, it commits with it.
+        session.add(AuditEvent(action="transfer.created", subject_id=record.id))
+{%- if cookiecutter.jobs == "postgres" %}
+        # The side effect outside the database, as a job in this same transaction.
+        enqueue(session, "transfer.completed", completed(record))
+{%- endif %}
     return record
 
 
@@ -145,9 +155,14 @@ def list_transfers(session: Session, account_id: int, *, limit: int, offset: int
         _account(session, account_id)
         page = {"account_id": account_id, "limit": limit, "offset": offset}
         return session.scalars(queries.TRANSFERS_PAGE, page).all()
+{%- if cookiecutter.jobs == "postgres" %}
 
 
-def record_audit(database: Database, action: str, subject_id: int) -> None:
-    """Runs after the response as a background task, so it opens a session of its own."""
-    with database.sessionmaker() as session, session.begin():
-        session.add(AuditEvent(action=action, subject_id=subject_id))
+def completed(record: Transfer) -> TransferCompleted:
+    return TransferCompleted(
+        transfer_id=record.id,
+        from_account_id=record.from_account_id,
+        to_account_id=record.to_account_id,
+        amount_cents=record.amount_cents,
+    )
+{%- endif %}

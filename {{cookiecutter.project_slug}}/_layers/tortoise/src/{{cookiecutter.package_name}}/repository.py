@@ -18,8 +18,12 @@ from tortoise.transactions import in_transaction
 
 from . import schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
-from .db import Database, sqlstate
+from .db import sqlstate
 from .db.tortoise_config import CONNECTION
+{%- if cookiecutter.jobs == "postgres" %}
+from .jobs.enqueue import enqueue
+from .jobs.payloads import TransferCompleted
+{%- endif %}
 from .models import Account, AuditEvent, Item, Transfer
 
 
@@ -124,12 +128,19 @@ async def transfer(session: BaseDBAsyncClient, data: schemas.TransferCreate) -> 
         # One UPDATE for both rows (a CASE on the id): a round trip less while they are locked, and
         # every transfer on these accounts queues behind that time.
         await Account.bulk_update([source, target], fields=["balance_cents"], using_db=connection)
-        return await Transfer.create(
+        record = await Transfer.create(
             from_account_id=source.id,
             to_account_id=target.id,
             amount_cents=data.amount_cents,
             using_db=connection,
         )
+        # The audit record is data: written in the transfer's transaction, it commits with it.
+        await AuditEvent.create(action="transfer.created", subject_id=record.id, using_db=connection)
+{%- if cookiecutter.jobs == "postgres" %}
+        # The side effect outside the database, as a job in this same transaction.
+        await enqueue(connection, "transfer.completed", completed(record))
+{%- endif %}
+    return record
 
 
 async def list_transfers(
@@ -145,10 +156,14 @@ async def list_transfers(
         .limit(limit)
         .offset(offset)
     )
+{%- if cookiecutter.jobs == "postgres" %}
 
 
-async def record_audit(database: Database, action: str, subject_id: int) -> None:
-    """Runs after the response as a background task, so it takes a connection of its own."""
-    with database.session() as session:
-        async with one_statement(session) as connection:
-            await AuditEvent.create(action=action, subject_id=subject_id, using_db=connection)
+def completed(record: Transfer) -> TransferCompleted:
+    return TransferCompleted(
+        transfer_id=record.id,
+        from_account_id=record.from_account_id,
+        to_account_id=record.to_account_id,
+        amount_cents=record.amount_cents,
+    )
+{%- endif %}

@@ -1,0 +1,117 @@
+"""The worker: runs every known kind of job with pgqueuer, from the same code and image as the app.
+
+At least once: a job is marked done only after its handler returns. A claimed job's heartbeat is
+its lease; a worker that dies stops beating and, after JOBS_LEASE, another worker takes the job
+again. A failure is retried with exponential backoff from JOBS_RETRY_DELAY; after JOBS_MAX_ATTEMPTS
+runs the job stays in the queue table as 'failed' (dead), listed and replayable, never dropped.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from pgqueuer.adapters.persistence.queries import Queries
+from pgqueuer.core.executors import (
+    AbstractEntrypointExecutor,
+    DatabaseRetryEntrypointExecutor,
+    EntrypointExecutorParameters,
+)
+from pgqueuer.core.qm import QueueManager
+from pgqueuer.domain.models import Job
+
+from ..core.logs import REQUEST_ID
+from ..core.settings import Settings
+from ..db import Database, open_database
+from .kinds import KINDS, Kind, Kinds, Run
+from .queue_driver import LOST, open_queue_driver
+
+logger = logging.getLogger(__name__)
+
+
+def runner(kinds: Kinds, kind: Kind[Any], database: Database) -> Callable[[Job], Awaitable[None]]:
+    async def run(job: Job) -> None:
+        request_id = (job.headers or {}).get("request_id")
+        # Every line the handler logs carries the id of the request that enqueued the job.
+        REQUEST_ID.set(None if request_id is None else str(request_id))
+        attempt = job.attempts + 1
+        fields: dict[str, object] = {"job_id": job.id, "kind": kind.name, "attempt": attempt}
+        started = time.perf_counter()
+        try:
+            payload = kinds.load(kind.name, job.payload)  # a payload its kind refuses fails the run
+            fields["subject"] = payload.subject
+            await kind.handler(Run(int(job.id), kind.name, attempt, REQUEST_ID.get(), payload, database))
+        except Exception:
+            seconds = round(time.perf_counter() - started, 6)
+            logger.warning("job failed", extra={**fields, "seconds": seconds}, exc_info=True)
+            raise
+        logger.info("job done", extra={**fields, "seconds": round(time.perf_counter() - started, 6)})
+
+    return run
+
+
+def retrying(settings: Settings) -> Callable[[EntrypointExecutorParameters], AbstractEntrypointExecutor]:
+    def executor(parameters: EntrypointExecutorParameters) -> AbstractEntrypointExecutor:
+        # pgqueuer counts the retries after the first run; the setting counts runs.
+        return DatabaseRetryEntrypointExecutor(
+            parameters=parameters,
+            max_attempts=settings.jobs_max_attempts - 1,
+            initial_delay=timedelta(seconds=settings.jobs_retry_delay),
+            max_delay=timedelta(seconds=settings.jobs_retry_max_delay),
+        )
+
+    return executor
+
+
+async def work(settings: Settings, stopping: asyncio.Event, kinds: Kinds = KINDS) -> None:
+    """Run jobs until `stopping` is set, then stop claiming, let the jobs in hand finish and return.
+    A lost database connection is opened again, after a pause, without leaving."""
+    async with open_database(settings) as database:
+        while not stopping.is_set():
+            try:
+                await run_queue(settings, stopping, kinds, database)
+            except LOST as error:
+                logger.warning("queue connection lost (%s); reconnecting", type(error).__name__)
+                await wait_or_stop(stopping, settings.jobs_poll_interval)
+
+
+async def run_queue(settings: Settings, stopping: asyncio.Event, kinds: Kinds, database: Database) -> None:
+    async with open_queue_driver(settings) as driver:
+        manager = QueueManager(Queries(driver))
+        for kind in kinds:
+            manager.entrypoint(kind.name, on_failure="hold", executor_factory=retrying(settings))(
+                runner(kinds, kind, database)
+            )
+        relay = asyncio.create_task(relay_stop(stopping, manager.shutdown))
+        try:
+            logger.info(
+                "worker started",
+                extra={"kinds": sorted(kind.name for kind in kinds), "wake_up": wake_up(settings)},
+            )
+            await manager.run(
+                # LISTEN/NOTIFY wakes the worker at once on a direct connection; behind PgBouncer in
+                # transaction mode notifications do not arrive and this poll is what finds new jobs.
+                dequeue_timeout=timedelta(seconds=settings.jobs_poll_interval),
+                batch_size=settings.jobs_concurrency,
+                max_concurrent_tasks=2 * settings.jobs_concurrency,
+                heartbeat_timeout=timedelta(seconds=settings.jobs_lease),
+            )
+        finally:
+            relay.cancel()
+
+
+def wake_up(settings: Settings) -> str:
+    return "polling" if settings.db_pgbouncer else "listen/notify"
+
+
+async def relay_stop(stopping: asyncio.Event, shutdown: asyncio.Event) -> None:
+    await stopping.wait()
+    shutdown.set()
+
+
+async def wait_or_stop(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
