@@ -291,13 +291,33 @@ def readme_block(doc: dict[str, Any], results: str) -> str:
     return "\n".join(lines)
 
 
-def update_readme(readme: Path, doc: dict[str, Any], results: str) -> bool:
-    """Replace the block between the markers; False if the README has no such block."""
-    text = readme.read_text()
-    start, end = text.find(README_START), text.find(README_END)
+SUMMARY_START = "<!-- bench-summary:start: written by `nox -s bench` (bench/report.py); do not edit -->"
+SUMMARY_END = "<!-- bench-summary:end -->"
+
+
+def summary_block(doc: dict[str, Any], results: str) -> str:
+    """The template README's view of a full run: when and where, each layer over its plain
+    counterpart at c=64 with no latency added, and the chart."""
+    about = doc["machine"]
+    first = {**doc, "plan": {**doc["plan"], "latencies_ms": doc["plan"]["latencies_ms"][:1]}}
+    lines = [
+        SUMMARY_START,
+        f"Measured {about['date']} on {about['nproc']} cores, template {about['template_commit']}.",
+        "",
+        *plain_tables(first, summary_concurrency(doc), "####")[3:],  # the table alone, without its heading
+        f"![req/s and p99 against concurrency]({results}/results.png)",
+        SUMMARY_END,
+    ]
+    return "\n".join(lines)
+
+
+def replace_block(path: Path, start_marker: str, end_marker: str, block: str) -> bool:
+    """Replace the block between the markers; False if the file has no such block."""
+    text = path.read_text()
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
         return False
-    readme.write_text(text[:start] + readme_block(doc, results) + text[end + len(README_END) :])
+    path.write_text(text[:start] + block + text[end + len(end_marker) :])
     return True
 
 

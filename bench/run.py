@@ -22,7 +22,8 @@ from .errors import BenchError
 from .live import Live
 from .plan import FULL, QUICK, Plan
 
-RESULTS = Path(__file__).resolve().parent / "results"
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
 PROFILED_CONCURRENCY = 64
 BUSY_WARNING_PCT = 15.0
 POOL_CAPACITY = 15  # connections one served target may hold: the template's pool_size 10 + max_overflow 5
@@ -397,8 +398,12 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
     paths = report.write(document, out, context.profiles)
     whole = only is None and plan.concurrencies == FULL.concurrencies  # the README shows whole runs only
     if plan.mode == "full" and out.resolve() == RESULTS and whole:
-        results = RESULTS.relative_to(TEMPLATE).as_posix()
-        if report.update_readme(TEMPLATE / "README.md", document, results):
+        # The benchmark's own document holds the whole run; the template README its summary.
+        document_block = report.readme_block(document, RESULTS.relative_to(BENCH).as_posix())
+        if report.replace_block(BENCH / "README.md", report.README_START, report.README_END, document_block):
+            paths.append(BENCH / "README.md")
+        summary = report.summary_block(document, RESULTS.relative_to(TEMPLATE).as_posix())
+        if report.replace_block(TEMPLATE / "README.md", report.SUMMARY_START, report.SUMMARY_END, summary):
             paths.append(TEMPLATE / "README.md")
     log(f"bench: done in {elapsed:.0f} s; wrote {', '.join(str(path) for path in paths)}")
     return 0

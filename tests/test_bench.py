@@ -19,7 +19,7 @@ import pytest
 from bench import database
 from bench.goals import GOALS
 from bench.plan import QUICK
-from bench.report import README_END, README_START, readme_block
+from bench.report import README_END, README_START, SUMMARY_END, SUMMARY_START, readme_block, summary_block
 
 from .template import DRIVERS, TEMPLATE
 
@@ -84,6 +84,10 @@ def test_quick_bench_reports_every_target_and_the_plain_comparison(quick_results
     assert block.endswith(README_END)
     assert "#### Targets from issue 14" in block
     assert "each layer over its plain counterpart" in block
+    summary = summary_block(results, "bench/results")
+    assert summary.startswith(SUMMARY_START)
+    assert summary.endswith(SUMMARY_END)
+    assert "| sync-threadpool / plain-sync | req/s |" in summary
 
 
 def bench_databases(server: str) -> set[str]:
