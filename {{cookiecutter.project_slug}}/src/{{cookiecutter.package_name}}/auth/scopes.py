@@ -28,4 +28,3 @@ def scopes_for(route: APIRoute) -> list[str]:
         # Failing at import beats serving a write that any token may make.
         raise UnguardedRoute(f"{sorted(methods)} {route.path}: add {resource!r} to WRITE_SCOPES")
     return [WRITE_SCOPES[resource]]
-
