@@ -5,7 +5,7 @@ from pathlib import Path
 
 # The same in every layer: bodies, routes, tests.
 SCHEMAS = {
-    "class ItemCreate(BaseModel):\n    name: Name\n": "    sku: Sku | None = None\n",
+    "class ItemCreate(RequestBody):\n    name: Name\n": "    sku: Sku | None = None\n",
     "    price_cents: Cents | None = None\n": "    sku: Sku | None = None\n",
     "    price_cents: int\n    created_at: datetime\n": "    sku: str | None\n",
     "Id = Annotated[int, Field(ge=1, le=MAX_ID)]\n": (
@@ -14,7 +14,7 @@ SCHEMAS = {
 }
 TAG_SCHEMAS = """
 
-class TagCreate(BaseModel):
+class TagCreate(RequestBody):
     label: Annotated[str, Field(min_length=1, max_length=50, pattern=WITHOUT_NUL)]
 
 
