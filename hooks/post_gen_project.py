@@ -19,7 +19,15 @@ OWNED_PATHS = {
     ("ci", "github"): [".github"],
     ("ci", "gitlab"): [".gitlab-ci.yml"],
     ("deploy", "kubernetes"): ["deploy"],
-    ("auth", "jwt"): [f"{PACKAGE}/auth", f"{PACKAGE}/api/me.py", "tests/auth"],
+    ("auth", "jwt"): [
+        f"{PACKAGE}/auth",
+        f"{PACKAGE}/api/me.py",
+        f"{PACKAGE}/api/security.py",
+        f"{PACKAGE}/core/auth_settings.py",
+        "tests/auth",
+        "tests/support/auth_plugin.py",
+        "tests/support/auth_provider.py",
+    ],
     ("jobs", "postgres"): [
         f"{PACKAGE}/jobs",
         f"{PACKAGE}/commands/worker.py",

@@ -243,8 +243,8 @@ def add_field_and_resource(project: Path, package: str, driver: str) -> list[Pat
         "(health.router, items.router, accounts.router, tags.router",
     )
     tests = project / "tests"
-    touched += [tests / "test_items.py", tests / "test_tags.py", tests / "postgres.py"]
+    touched += [tests / "test_items.py", tests / "test_tags.py", tests / "conftest.py"]
     append(tests / "test_items.py", ITEM_TEST)
     (tests / "test_tags.py").write_text(TAG_TESTS)
-    replace(tests / "postgres.py", '"audit_events")', '"audit_events", "tags")')
+    replace(tests / "conftest.py", '"audit_events")', '"audit_events", "tags")')
     return touched

@@ -1,6 +1,7 @@
 """Every option value bakes into a clean project: no template leftovers, nothing of an unselected
 option, valid YAML/TOML, ruff-clean code, a compose file and Dockerfile that validate."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -336,3 +337,71 @@ def test_kubernetes_settings_hold_together(baked: tuple[Path, dict[str, Any]]) -
     assert migrate["image"] == app["image"]
     disruption = objects["PodDisruptionBudget", name]["spec"]
     assert disruption["selector"] == objects["Deployment", name]["spec"]["selector"]
+
+
+def test_the_top_of_tests_holds_the_services_tests_only(baked: tuple[Path, dict[str, Any]]) -> None:
+    """The template's machinery is behind one door, tests/support/, with a README saying what it gives."""
+    project, _ = baked
+    tests = project / "tests"
+    strays = [
+        path.name
+        for path in tests.iterdir()
+        if not (path.name in {"__init__.py", "conftest.py"} or re.fullmatch(r"test_\w+\.py", path.name))
+        and not (path.is_dir() and (path.name == "support" or (path / "__init__.py").exists()))
+    ]
+    assert strays == [], strays
+    assert (tests / "support" / "README.md").is_file()
+    for folder in [tests, *(path for path in tests.iterdir() if path.is_dir() and path.name != "support")]:
+        helpers = [path.name for path in folder.glob("*.py") if path.name != "conftest.py"]
+        assert all(name == "__init__.py" or name.startswith("test_") for name in helpers), helpers
+
+
+# Which of the service's packages each may not import: imports point down, api -> auth -> core.
+FORBIDDEN_IMPORTS = {"core": {"api", "auth", "db", "commands"}, "auth": {"api"}, "db": {"api", "auth"}}
+LAZY_IMPORTS_ALLOWED = {"commands"}  # a command loads what only one of its modes needs, for a quick refusal
+
+
+def imported_packages(module: Path, package: Path, node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The service's top-level packages (api, core, ...) an import statement reaches."""
+    here = module.relative_to(package).parts[:-1]
+    names: list[tuple[str, ...]] = []
+    if isinstance(node, ast.ImportFrom) and node.level:
+        base = here[: len(here) - (node.level - 1)] if node.level > 1 else here
+        target = (*base, *(node.module.split(".") if node.module else ()))
+        names = [(*target, alias.name) for alias in node.names] if not node.module else [target]
+    else:
+        dotted = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        dotted += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        names = [tuple(name.split(".")[1:]) for name in dotted if name.split(".")[0] == package.name]
+    return {name[0] for name in names if name}
+
+
+def test_imports_point_down(baked: tuple[Path, dict[str, Any]]) -> None:
+    """core imports nothing above it, auth nothing of api; no import inside a function dodges a circle;
+    api/__init__.py changes no router as it is imported."""
+    project, context = baked
+    package = project / "src" / context["package_name"]
+    wrong = []
+    for module in package.rglob("*.py"):
+        tree = ast.parse(module.read_text())
+        layer = module.relative_to(package).parts[0]
+        at_top = set(tree.body)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            reached = imported_packages(module, package, node) - {layer}
+            where = f"{module.relative_to(project)}:{node.lineno}"
+            if reached & FORBIDDEN_IMPORTS.get(layer, set()):
+                wrong.append(f"{where} imports {sorted(reached)}")
+            own = imported_packages(module, package, node) or (
+                isinstance(node, ast.ImportFrom) and node.level
+            )
+            if node not in at_top and own and layer not in LAZY_IMPORTS_ALLOWED:
+                wrong.append(f"{where} imports the service's own module inside a function")
+    api = ast.parse((package / "api" / "__init__.py").read_text())
+    wrong += [
+        f"api/__init__.py:{node.lineno} runs code at import"
+        for node in api.body
+        if isinstance(node, ast.For | ast.Expr) and not isinstance(getattr(node, "value", None), ast.Constant)
+    ]
+    assert wrong == [], "\n".join(wrong)

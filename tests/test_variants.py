@@ -224,6 +224,41 @@ def test_a_hanging_test_fails_and_says_where_it_waited(project: Path) -> None:
     assert "in wait_for_a_reply_that_never_comes" in output
 
 
+# The machinery's own tests (tests/machinery/), by the drivers they need: the loop guard is the same
+# in every bake, so one driver runs it; each instrumentation's declared range is checked once.
+MACHINERY = Path(__file__).parent / "machinery"
+MACHINERY_TESTS = {
+    "asyncpg": ("loop_guard.py", "sqlalchemy_tracing_canary.py"),
+    "tortoise": ("asyncpg_tracing_canary.py",),
+}
+
+
+def test_the_machinery_does_what_it_says(project: Path, server: str) -> None:
+    names = MACHINERY_TESTS.get(project.parent.name, ())
+    if not names:
+        pytest.skip("the machinery's tests run on another driver's bake")
+    copies = [project / "tests" / f"test_machinery_{name}" for name in names]
+    for name, copy in zip(names, copies, strict=True):
+        copy.write_text((MACHINERY / name).read_text().replace("PACKAGE", package_of(project)))
+    try:
+        with scratch_database(server, f"{project.parent.name}-machinery") as database:
+            result = uv(
+                project,
+                "run",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *map(str, copies),
+                TEST_DATABASE_URL=database,
+            )
+    finally:
+        for copy in copies:
+            copy.unlink()
+    print(result.stdout[-400:])
+    assert result.returncode == 0, shown(result)
+
+
 def request(method: str, url: str, body: Any = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     call = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})

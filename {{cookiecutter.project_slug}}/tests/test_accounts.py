@@ -9,8 +9,8 @@ from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.core.errors import InsufficientFunds
 
-from .live import PathTo
-from .protocols import CountQueries, Sql
+from .support.live import PathTo
+from .support.protocols import CountQueries, Sql
 
 Account = dict[str, Any]
 OpenAccount = Callable[..., Awaitable[Account]]

@@ -9,7 +9,7 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.errors import INVALID_REQUEST
 
-from .live import PathTo
+from .support.live import PathTo
 
 HOSTILE_IDS = [
     "0",

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .committed_rows import delete_accounts
-from .live import PathTo, StartApp
-from .protocols import Sql
+from .support.committed_rows import delete_accounts
+from .support.live import PathTo, StartApp
+from .support.protocols import Sql
 
 ACCOUNTS = 4
 OPENING_CENTS = 10_000

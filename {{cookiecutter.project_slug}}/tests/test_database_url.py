@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED, SCHEMES, normalise
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from .live import PathTo, StartApp
+from .support.live import PathTo, StartApp
 
 WRITTEN = "app:p%40ss%2Fw@db.internal:6543/orders?sslmode=require"
 

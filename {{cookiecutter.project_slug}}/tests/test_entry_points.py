@@ -28,11 +28,11 @@ from {{ cookiecutter.package_name }}.commands.migration_tool import MIGRATE_COMM
 from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
-from .head_start import head_start, result_of
-from .live import pytest_sessionstart
-from .postgres import BAD_SETTING, database_name, with_database
-from .processes import BIN
-from .protocols import Migrator
+from .support.head_start import head_start, result_of
+from .support.live import pytest_sessionstart
+from .support.postgres import BAD_SETTING, database_name, with_database
+from .support.processes import BIN
+from .support.protocols import Migrator
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -11,12 +11,12 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.errors import RETRY_AFTER_SECONDS, Failure
 
-from .committed_rows import committed_item, delete_accounts, row_locked
-from .live import FAULT_TIMEOUT, PathTo, StartApp
-from .polling import eventually
-from .protocols import Sql
-from .proxy import proxy_to
-from .server_sessions import all_idle, app_sessions, has_active_session, terminate_app_sessions
+from .support.committed_rows import committed_item, delete_accounts, row_locked
+from .support.live import FAULT_TIMEOUT, PathTo, StartApp
+from .support.polling import eventually
+from .support.protocols import Sql
+from .support.proxy import proxy_to
+from .support.server_sessions import all_idle, app_sessions, has_active_session, terminate_app_sessions
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.errors import DRAINING, RETRY_AFTER_SECONDS, Failure
 
-from .live import PathTo, StartApp, unreachable_database_url
+from .support.live import PathTo, StartApp, unreachable_database_url
 
 PASSWORD = "secret-password"  # noqa: S105 (a marker to look for in responses, not a credential)
 # The figures every driver reports (test_metrics.py exposes the same ones as gauges); some add more.

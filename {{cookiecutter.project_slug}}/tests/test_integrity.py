@@ -14,8 +14,8 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.errors import Failure
 
-from .live import PathTo
-from .protocols import Sql
+from .support.live import PathTo
+from .support.protocols import Sql
 
 APP_LOGGER = "{{ cookiecutter.package_name }}"
 

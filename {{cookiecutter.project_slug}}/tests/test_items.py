@@ -9,8 +9,8 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.errors import INVALID_REQUEST, Conflict, NotFound
 
-from .live import PathTo
-from .protocols import CountQueries
+from .support.live import PathTo
+from .support.protocols import CountQueries
 
 CreateItem = Callable[..., Awaitable[dict[str, Any]]]
 # Bodies the app refuses, each with where it says the problem is and pydantic's type for it.

@@ -14,9 +14,9 @@ from {{ cookiecutter.package_name }}.core.logs import APP_LOGGER, ConsoleFormatt
 from {{ cookiecutter.package_name }}.core.request_id import HEADER
 from {{ cookiecutter.package_name }}.core.settings import Settings
 
-from .committed_rows import committed_item, row_locked
-from .live import FAULT_TIMEOUT, PathTo, StartApp, unreachable_database_url
-from .protocols import Sql
+from .support.committed_rows import committed_item, row_locked
+from .support.live import FAULT_TIMEOUT, PathTo, StartApp, unreachable_database_url
+from .support.protocols import Sql
 
 PASSWORD = "hunter2-never-logged"  # noqa: S105 (a marker to search logs for, not a credential)
 UNLOGGED_VALUE = "value-never-logged"

@@ -5,11 +5,11 @@ import re
 
 from httpx import AsyncClient
 
-from .committed_rows import committed_item, row_locked
-from .live import PathTo, StartApp
-from .polling import eventually
-from .protocols import Sql
-from .server_sessions import has_active_session
+from .support.committed_rows import committed_item, row_locked
+from .support.live import PathTo, StartApp
+from .support.polling import eventually
+from .support.protocols import Sql
+from .support.server_sessions import has_active_session
 
 POOL_GAUGES = ("size", "checked_out", "overflow")
 

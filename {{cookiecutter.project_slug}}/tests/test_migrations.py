@@ -1,18 +1,17 @@
 """Migrations apply, roll back and apply again, and describe exactly what the models declare."""
 
-from .postgres import CONTRACT_TABLES
-from .protocols import Migrator
+from .support.protocols import Migrator
 
 
-async def test_upgrade_downgrade_upgrade(migrator: Migrator) -> None:
+async def test_upgrade_downgrade_upgrade(migrator: Migrator, service_tables: tuple[str, ...]) -> None:
     await migrator.upgrade()
-    assert set(CONTRACT_TABLES) <= await migrator.tables()
+    assert set(service_tables) <= await migrator.tables()
 
     await migrator.downgrade()
-    assert not set(CONTRACT_TABLES) & await migrator.tables()
+    assert not set(service_tables) & await migrator.tables()
 
     await migrator.upgrade()
-    assert set(CONTRACT_TABLES) <= await migrator.tables()
+    assert set(service_tables) <= await migrator.tables()
 
 
 async def test_models_match_migrations(migrator: Migrator) -> None:

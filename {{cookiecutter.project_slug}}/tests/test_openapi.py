@@ -19,9 +19,9 @@ from {{ cookiecutter.package_name }}.core.errors import (
 )
 from {{ cookiecutter.package_name }}.schemas import ErrorBody
 
-from .clients import app_client
-from .declared import Seen, problems
-from .live import PathTo
+from .support.clients import app_client
+from .support.declared import Seen, problems
+from .support.live import PathTo
 
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 

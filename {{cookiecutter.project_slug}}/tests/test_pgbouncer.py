@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from .committed_rows import delete_accounts
-from .live import PathTo, StartApp
-from .processes import free_port
-from .protocols import Sql
+from .support.committed_rows import delete_accounts
+from .support.live import PathTo, StartApp
+from .support.processes import free_port
+from .support.protocols import Sql
 
 PGBOUNCER = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
 

@@ -8,11 +8,11 @@ from datetime import datetime
 import pytest
 from httpx import AsyncClient
 
-from .committed_rows import committed_item, row_locked
-from .live import PathTo, StartApp
-from .polling import eventually
-from .protocols import Sql
-from .server_sessions import app_sessions, sessions_begun
+from .support.committed_rows import committed_item, row_locked
+from .support.live import PathTo, StartApp
+from .support.polling import eventually
+from .support.protocols import Sql
+from .support.server_sessions import app_sessions, sessions_begun
 
 RESTING = 2  # DB_POOL_SIZE
 OVERFLOW = 4  # DB_MAX_OVERFLOW

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from .live import PathTo, StartApp, unreachable_database_url
+from .support.live import PathTo, StartApp, unreachable_database_url
 
 PASSWORD = "hunter2-never-shown"  # noqa: S105 (a marker to search logs for, not a credential)
 

@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
-{% if cookiecutter.auth == "jwt" %}from .auth.provider import caller_headers
-{% endif %}from .committed_rows import committed_item, row_locked
-from .live import PathTo
-from .polling import eventually
-from .processes import SERVE, free_port
-from .protocols import Sql
-from .server_sessions import has_active_session
+{% if cookiecutter.auth == "jwt" %}from .support.auth_provider import caller_headers
+{% endif %}from .support.committed_rows import committed_item, row_locked
+from .support.live import PathTo
+from .support.polling import eventually
+from .support.processes import SERVE, free_port
+from .support.protocols import Sql
+from .support.server_sessions import has_active_session
 
 # Long enough to see readiness at 503: the test probes every 20 ms and a probe to a local process
 # takes milliseconds, ~100 ms on a loaded two-core machine; so five chances even then. The test

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .provider import Provider, SigningKey
+from ..support.auth_provider import Provider, SigningKey
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from ..live import PathTo, StartApp
-from ..processes import SERVE
-from .plugin import without_auth_environment
-from .provider import SUITE, bearer
+from ..support.auth_plugin import without_auth_environment
+from ..support.auth_provider import SUITE, bearer
+from ..support.live import PathTo, StartApp
+from ..support.processes import SERVE
 
 
 def test_production_refuses_to_start_without_issuer_and_audience(monkeypatch: pytest.MonkeyPatch) -> None:

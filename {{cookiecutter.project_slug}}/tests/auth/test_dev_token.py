@@ -9,10 +9,10 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.auth.errors import InvalidToken
 from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 
-from ..live import PathTo, StartApp
-from ..processes import BIN
-from .plugin import without_auth_environment
-from .provider import bearer
+from ..support.auth_plugin import without_auth_environment
+from ..support.auth_provider import bearer
+from ..support.live import PathTo, StartApp
+from ..support.processes import BIN
 
 TOKEN = BIN / "token"
 SECRET = "a-development-secret-for-this-test"  # noqa: S105 (a test value)

@@ -12,9 +12,9 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.auth.errors import IdentityUnavailable, Reason
 
-from ..live import PathTo, StartApp
-from ..polling import eventually
-from .provider import CONFIGURATION_PATH, Provider, SigningKey, bearer
+from ..support.auth_provider import CONFIGURATION_PATH, Provider, SigningKey, bearer
+from ..support.live import PathTo, StartApp
+from ..support.polling import eventually
 
 QUICK_REFRESH = 0.2  # seconds between key fetches, so a test sees a refetch without a long wait
 TokenStatus = Callable[[AsyncClient, str], Awaitable[int]]

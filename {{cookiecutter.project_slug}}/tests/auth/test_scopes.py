@@ -9,9 +9,9 @@ from httpx import AsyncClient
 from {{ cookiecutter.package_name }}.auth.errors import MissingScope, NotAuthenticated
 from {{ cookiecutter.package_name }}.auth.scopes import WRITE_SCOPES
 
-from ..live import PathTo
-from ..protocols import CountQueries
-from .provider import SUITE, bearer
+from ..support.auth_provider import SUITE, bearer
+from ..support.live import PathTo
+from ..support.protocols import CountQueries
 
 OPEN_ROUTES = ("live", "ready", "metrics")  # no token needed: probes and scrapes come without one
 

@@ -15,8 +15,8 @@ from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.auth.errors import InvalidToken, NotAuthenticated, Reason
 
-from ..live import PathTo
-from .provider import SUITE, Provider, SigningKey, bearer
+from ..support.auth_provider import SUITE, Provider, SigningKey, bearer
+from ..support.live import PathTo
 
 ReadWith = Callable[[dict[str, str]], Awaitable[Response]]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ..polling import eventually
-from ..processes import BIN
-from ..protocols import Sql
+from ..support.polling import eventually
+from ..support.processes import BIN
+from ..support.protocols import Sql
 
 WORKER = BIN / "worker"
 

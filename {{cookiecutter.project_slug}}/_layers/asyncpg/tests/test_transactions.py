@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.db import Database, open_database
 from {{ cookiecutter.package_name }}.models import Item
 
-from .protocols import Sql
+from .support.protocols import Sql
 
 
 async def add_flush_add_commit(session: AsyncSession, first: Item, second: Item) -> None:

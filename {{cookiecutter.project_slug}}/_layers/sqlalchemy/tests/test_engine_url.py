@@ -6,7 +6,7 @@ import pytest
 from {{ cookiecutter.package_name }}.core.database_url import SCHEMES
 from {{ cookiecutter.package_name }}.db import engine_url
 
-from . import postgres
+from .support import postgres
 
 WRITTEN = "://app:p%40ss%2Fw@/orders?host=/run/postgresql"
 

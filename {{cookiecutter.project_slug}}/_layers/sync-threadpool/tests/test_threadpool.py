@@ -28,13 +28,13 @@ from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.db import Database, threadpool
 from {{ cookiecutter.package_name }}.main import create_app
 
-from .clients import app_client
-from .committed_rows import delete_accounts, row_locked
-from .declared import record_responses
-from .live import FAULT_TIMEOUT, StartApp
-from .polling import eventually
-from .protocols import Sql
-from .server_sessions import app_sessions, has_active_session
+from .support.clients import app_client
+from .support.committed_rows import delete_accounts, row_locked
+from .support.declared import record_responses
+from .support.live import FAULT_TIMEOUT, StartApp
+from .support.polling import eventually
+from .support.protocols import Sql
+from .support.server_sessions import app_sessions, has_active_session
 
 # The transfer below waits as long as the test holds the row lock, so live answering at all before the
 # lock is released proves it does not queue behind the transfer's thread; this bound only turns a live

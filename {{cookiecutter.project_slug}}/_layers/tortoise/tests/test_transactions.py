@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.db.tortoise_config import CONNECTION
 from {{ cookiecutter.package_name }}.models import Item
 
-from .protocols import Sql
+from .support.protocols import Sql
 
 
 @dataclass

@@ -3,20 +3,19 @@
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-{% if cookiecutter.auth == "jwt" %}from ..auth.scopes import guard
-{% endif %}from . import accounts, health, items{{ ", me" if cookiecutter.auth == "jwt" }}
-
+from . import accounts, health, items{{ ", me" if cookiecutter.auth == "jwt" }}
 {%- if cookiecutter.auth == "jwt" %}
-
-# A token on every route but /health/*, and each write's scope (auth/scopes.py). Before the routers
-# are included: including takes each route's dependencies as they are then.
-for resource in (health, items, accounts, me):
-    guard(resource.router)
+from .security import guarded
 {%- endif %}
 
 # Each is included in the app itself, not in one router of routers: FastAPI matches a request level
 # by level through included routers, so every level costs each request a pass over its routes.
-routers: tuple[APIRouter, ...] = (health.router, items.router, accounts.router{{ ", me.router" if cookiecutter.auth == "jwt" }})
+{%- if cookiecutter.auth == "jwt" %}
+# Guarded copies (api/security.py): a token on every route but /health/*, a write's scope on writes.
+routers: tuple[APIRouter, ...] = tuple(guarded(resource.router) for resource in (health, items, accounts, me))
+{%- else %}
+routers: tuple[APIRouter, ...] = (health.router, items.router, accounts.router)
+{%- endif %}
 
 
 def operation_id(route: APIRoute) -> str:

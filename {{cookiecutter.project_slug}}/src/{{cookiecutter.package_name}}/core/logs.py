@@ -60,8 +60,8 @@ class ConsoleFormatter(logging.Formatter):
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is when a line is written, not when the handler was made (test
-    runners swap it per test, and close the old one)."""
+    """Writes to whatever sys.stderr is when a line is written, not when the handler was made: whoever
+    redirects stderr (contextlib.redirect_stderr, a test runner's capture) gets the lines after."""
 
     def __init__(self) -> None:
         super().__init__()

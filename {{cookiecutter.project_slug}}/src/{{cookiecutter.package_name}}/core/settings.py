@@ -7,7 +7,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 {% if cookiecutter.auth == "jwt" -%}
-from ..auth.settings import AuthSettings
+from .auth_settings import AuthSettings
 {% endif -%}
 from .database_url import normalise
 

@@ -232,7 +232,7 @@ def trace_statements(engine: Engine, tracer_provider: "TracerProvider") -> Calla
 
     instrumentor = SQLAlchemyInstrumentor()
     # skip_dep_check: the package declares SQLAlchemy < 2.1, yet the engine events it listens to are
-    # unchanged in 2.1 (test_tracing.py finds the spans; test_tracing_dependencies.py says when this
+    # unchanged in 2.1 (test_tracing.py finds the spans; the template's suite says when this
     # override can go).
     instrumentor.instrument(engine=engine, tracer_provider=tracer_provider, skip_dep_check=True)
     return lambda: instrumentor.uninstrument()

@@ -124,6 +124,6 @@ def trace_statements(database: Database, tracer_provider: "TracerProvider") -> C
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
-    # No skip_dep_check: the asyncpg versions it declares include ours (test_tracing_dependencies.py).
+    # No skip_dep_check: the asyncpg versions it declares include ours (the template's suite checks it).
     instrumentor.instrument(tracer_provider=tracer_provider)
     return lambda: instrumentor.uninstrument()

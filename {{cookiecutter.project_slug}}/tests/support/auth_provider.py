@@ -125,7 +125,7 @@ def handler_for(provider: Provider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-# The suite's provider (started by tests/auth/plugin.py for the whole run), whose tokens the
+# The suite's provider (started by auth_plugin.py for the whole run), whose tokens the
 # contract tests carry.
 SUITE = Provider(SigningKey("suite-1"))
 

@@ -12,23 +12,18 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.settings import Settings
-from {{ cookiecutter.package_name }}.main import create_app
 
 from .clients import app_client
 from .declared import record_responses
 from .postgres import named_server, test_server_url, test_settings
 
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
+AppFactory = Callable[[Settings], FastAPI]
 
 # The statement or pool timeout of an app a test holds up on purpose (a row lock that lasts, a pool
 # kept full): that wait always runs out, so the timeout only has to outlast the statements that
 # must succeed in the meantime, milliseconds each even on a loaded machine.
 FAULT_TIMEOUT = 0.25
-
-{%- if cookiecutter.auth == "jwt" %}
-# The suite's identity provider: a real HTTP server, its keys made for this run.
-pytest_plugins = ["tests.auth.plugin"]
-{%- endif %}
 
 
 class PathTo(Protocol):
@@ -56,9 +51,9 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings, app_factory: AppFactory) -> AsyncIterator[FastAPI]:
     """The app for the whole run, lifespan started; tests reach it through `client`."""
-    application = record_responses(create_app(settings))
+    application = record_responses(app_factory(settings))
     async with LifespanManager(application):
         yield application
 
@@ -71,12 +66,12 @@ def path_to(app: FastAPI) -> PathTo:
 
 
 @pytest.fixture
-def start_app(settings: Settings) -> StartApp:
+def start_app(settings: Settings, app_factory: AppFactory) -> StartApp:
     """Start an app on the test database with some settings changed, e.g. `start_app(db_pool_size=1)`."""
 
     @contextlib.asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[AsyncClient]:
-        app = record_responses(create_app(Settings(_env_file=None, **(settings.model_dump() | changes))))
+        app = record_responses(app_factory(Settings(_env_file=None, **(settings.model_dump() | changes))))
         async with LifespanManager(app), app_client(app) as client:
             yield client
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .provider import AUDIENCE, SUITE, Provider
+from .auth_provider import AUDIENCE, SUITE, Provider
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -23,8 +23,6 @@ from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_dat
 from .protocols import CountQueries, Sql
 from .statements import statement_counter
 
-pytest_plugins = ["tests.guards", "tests.hangs", "tests.declared", "tests.live", "tests.head_start"]
-
 
 def async_url(url: str) -> URL:
     return engine_url(test_settings(url))

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from .postgres import CONTRACT_TABLES
 from .protocols import Sql
 
 # Seconds the loop's thread may sleep inside its steps between two ticks before it counts as blocked:
@@ -24,12 +23,13 @@ STALL = 5 * TICK  # a watchdog wake-up this late means the process, not just the
 
 
 @pytest.fixture(autouse=True)
-async def no_rows_left_behind(live_sql: Sql) -> AsyncIterator[None]:
+async def no_rows_left_behind(live_sql: Sql, service_tables: tuple[str, ...]) -> AsyncIterator[None]:
+    """`service_tables` (tests/conftest.py): the tables a test must leave as it found them."""
     yield
-    counts = " + ".join(f"(SELECT count(*) FROM {table})" for table in CONTRACT_TABLES)
+    counts = " + ".join(f"(SELECT count(*) FROM {table})" for table in service_tables)
     [(left,)] = await live_sql(f"SELECT {counts}")
     if left:  # cleared, so the test that left them fails alone, not every test after it too
-        await live_sql(f"TRUNCATE {', '.join(CONTRACT_TABLES)}")
+        await live_sql(f"TRUNCATE {', '.join(service_tables)}")
     assert left == 0, f"{left} committed row(s) left behind"
 
 

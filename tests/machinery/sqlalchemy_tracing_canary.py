@@ -9,8 +9,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-
-from {{ cookiecutter.package_name }} import db
+from PACKAGE import db
 
 INSTRUMENTATION = "opentelemetry-instrumentation-sqlalchemy"
 OVERRIDDEN = "sqlalchemy >= 1.0.0, < 2.1.0"  # the range it declares, which the installed one is outside

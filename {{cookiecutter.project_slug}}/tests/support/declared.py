@@ -109,9 +109,9 @@ _PATHS: dict[str, Any] = {}  # the schema's paths, from the first app whose resp
 
 
 def operations_at(route: str, app: FastAPI) -> dict[str, Any]:
-    """The schema's operations at a route template. Every app of the suite comes from create_app, and
-    no setting changes its routes, so the first app's schema stands for the rest: building one costs
-    about 0.1 s of CPU, and the suite starts dozens of apps. (An app with other routes would show here
+    """The schema's operations at a route template. Every app of the suite comes from `app_factory`, and
+    no setting changes its routes, so the first app's schema stands for the rest: building one is
+    slow, and the suite starts dozens of apps. (An app with other routes would show here
     as routes the schema lacks, a failure, not a silence.)"""
     if not _PATHS:
         _PATHS.update(app.openapi()["paths"])

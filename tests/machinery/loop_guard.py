@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .guards import BLOCKED, TICK, watching_the_loop
+from .support.guards import BLOCKED, TICK, watching_the_loop
 
 # A loaded machine can hold the whole process up while `step` runs, or keep the process's other
 # threads (the test's own loop and the watchdogs) queued for a CPU about as long as the step sleeps;

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .standalone_clients import tables
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 TORTOISE = Path(sys.executable).with_name("tortoise")  # the console script of this environment
 APP = "models"
 

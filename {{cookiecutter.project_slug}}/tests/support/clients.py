@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 {%- if cookiecutter.auth == "jwt" %}
 
-from .auth.provider import caller_headers
+from .auth_provider import caller_headers
 {%- endif %}
 
 

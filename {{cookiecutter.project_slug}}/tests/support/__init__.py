@@ -1,0 +1,15 @@
+"""The template's test machinery, loaded by tests/conftest.py; README.md here says what each module gives."""
+
+# Plugins: the checks every test runs under, the run's apps, the driver's database fixtures.
+pytest_plugins = [
+    "tests.support.guards",
+    "tests.support.hangs",
+    "tests.support.declared",
+    "tests.support.live",
+    "tests.support.head_start",
+    "tests.support.database",
+{%- if cookiecutter.auth == "jwt" %}
+    # The suite's identity provider: a real HTTP server, its keys made for this run.
+    "tests.support.auth_plugin",
+{%- endif %}
+]
