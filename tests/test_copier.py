@@ -22,7 +22,9 @@ QUESTIONS: dict[str, Any] = yaml.safe_load((TEMPLATE / "copier.yml").read_text()
 ASKED = [key for key in OPTIONS if not key.startswith("_")]
 
 
-def with_copier(template: Path, context: dict[str, str], destination: Path) -> subprocess.CompletedProcess[str]:
+def with_copier(
+    template: Path, context: dict[str, str], destination: Path
+) -> subprocess.CompletedProcess[str]:
     answers = [option for key, value in context.items() for option in ("--data", f"{key}={value}")]
     return copier("copy", "--trust", "--defaults", *answers, str(template), str(destination), cwd=template)
 
@@ -94,12 +96,14 @@ def test_copier_refuses_an_unknown_choice(template: Path, tmp_path: Path) -> Non
     assert not (tmp_path / "service").exists()
 
 
-def test_a_cookiecutter_bake_records_its_template_commit(template: Path, config: Path, tmp_path: Path) -> None:
+def test_a_cookiecutter_bake_records_its_template_commit(
+    template: Path, config: Path, tmp_path: Path
+) -> None:
     """What `copier update` needs to take the service on from where it was baked: the commit, the
     template's location (a relative path made absolute) and every answer."""
+    command = ("-m", "cookiecutter", "--no-input", "--config-file", str(config), "-o", str(tmp_path))
     baked = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "--config-file", str(config)]
-        + ["-o", str(tmp_path), ".", "ci=gitlab"],
+        [sys.executable, *command, ".", "ci=gitlab"],
         cwd=template,
         env={**os.environ, "PWD": str(template)},  # `cookiecutter .` as a shell runs it
         capture_output=True,

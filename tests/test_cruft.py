@@ -94,7 +94,7 @@ def test_cruft_bakes_from_a_git_url_and_can_check_it_later(
     git("clone", "-q", "--bare", str(template), str(bare), cwd=tmp_path)
     context = {"db_driver": "sync-threadpool", "ci": "gitlab"}
 
-    project, service, baked, crufted = bake_both(bare.as_uri(), context, tmp_path, config)
+    project, service, _, _ = bake_both(bare.as_uri(), context, tmp_path, config)
 
     assert tree(service) == tree(project)
     assert answers(service)["_commit"] == git("rev-parse", "HEAD", cwd=bare).strip()
