@@ -82,7 +82,8 @@ def updated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     work = tmp_path_factory.mktemp(f"copier-update-{driver}")
     template = work / "template"
     clone_template(template)
-    service = bake(template, work / "services", db_driver=driver)
+    # auth=jwt: its .env holds a secret of this checkout's own, which the update must keep.
+    service = bake(template, work / "services", db_driver=driver, auth="jwt")
     replace(service / SETTINGS.format(package=PACKAGE), TEAM_OLD, TEAM_NEW)
     commit_all(service, "Our own readiness timeout")
     change_template(template, driver)
