@@ -26,7 +26,13 @@ def with_copier(
     template: Path, context: dict[str, str], destination: Path
 ) -> subprocess.CompletedProcess[str]:
     answers = [option for key, value in context.items() for option in ("--data", f"{key}={value}")]
-    return copier("copy", "--trust", "--defaults", *answers, str(template), str(destination), cwd=template)
+    # HEAD, the working tree under test: left to itself Copier bakes the newest release tag.
+    return copier(
+        *("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *answers),
+        str(template),
+        str(destination),
+        cwd=template,
+    )
 
 
 def recorded(service: Path) -> dict[str, Any]:
