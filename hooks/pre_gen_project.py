@@ -1,4 +1,9 @@
-"""Refuse answers that cannot bake a working project: one line on stderr, exit 1, nothing written."""
+"""Refuse answers that cannot bake a working project: one line on stderr, exit 1, nothing written.
+
+cookiecutter (and cruft) render the answers into this file and run it before writing anything;
+Copier's first task runs it unrendered with the same answers as its argument, and removes the
+project it was making when it fails (copier.yml).
+"""
 
 import json
 import keyword
@@ -6,8 +11,6 @@ import os
 import re
 import sys
 from pathlib import Path
-
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Importing the project's package under one of these names would shadow a library it runs on.
 TAKEN_NAMES = {
@@ -59,7 +62,8 @@ def template_options(answers: dict) -> dict:
     gives it relative to the caller's directory while hooks run inside the new project, so resolve it
     against the caller's. cruft names no folder (it bakes from a clone of its own), and needs none:
     it sends every answer, those of `.cruft.json` on update too, through cookiecutter's context
-    builder, which refuses an unknown choice before any hook runs."""
+    builder, which refuses an unknown choice before any hook runs. Copier names no folder either,
+    and checks each choice itself."""
     if "_repo_dir" not in answers:
         return {}
     repo = Path(answers["_repo_dir"])
@@ -118,6 +122,7 @@ def first_problem(answers: dict) -> str | None:
 
 
 if __name__ == "__main__":
-    if problem := first_problem(ANSWERS):
+    answers = json.loads(sys.argv[1] if len(sys.argv) > 1 else r"""{{ cookiecutter | tojson }}""")
+    if problem := first_problem(answers):
         print(f"error: {problem}", file=sys.stderr)
         sys.exit(1)

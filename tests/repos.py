@@ -42,6 +42,11 @@ def cruft(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return run(sys.executable, "-m", "cruft", *args, cwd=cwd)
 
 
+def copier(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The Copier command line a team runs, from this environment (cookiecutter beside it)."""
+    return run(sys.executable, "-m", "copier", *args, cwd=cwd)
+
+
 def commit_all(repo: Path, message: str) -> str:
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", message, cwd=repo)
