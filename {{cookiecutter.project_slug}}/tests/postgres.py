@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 DEFAULT_DATABASE = "{{ cookiecutter.package_name }}_test"
 # Set on the test database only: its commits need not wait for the disk, it is thrown away.
 THROWAWAY_SETTINGS = "SET synchronous_commit = off"
-CONTRACT_TABLES = ("items", "accounts", "transfers", "audit_events")
+CONTRACT_TABLES = ("items", "accounts", "transfers", "audit_events", "idempotency_keys")
 
 
 # The exit status of a run stopped by its configuration, as pytest's own for a usage error.

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 {% if cookiecutter.auth == "jwt" %}from ..auth.scopes import guard
-{% endif %}from . import accounts, health, items{{ ", me" if cookiecutter.auth == "jwt" }}
+{% endif %}from . import accounts, health, idempotency, items{{ ", me" if cookiecutter.auth == "jwt" }}
 
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -13,6 +13,9 @@ from fastapi.routing import APIRoute
 for resource in (health, items, accounts, me):
     guard(resource.router)
 {%- endif %}
+
+for resource in (items, accounts):
+    idempotency.document(resource.router)
 
 # Each is included in the app itself, not in one router of routers: FastAPI matches a request level
 # by level through included routers, so every level costs each request a pass over its routes.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, status
 
 from .. import repository, schemas
 from ..db import SessionDep
+from .idempotency import idempotent
 from .params import ItemId, Limit, Offset
 from .responses import Kind, responses
 
@@ -15,11 +16,13 @@ BulkBody = Annotated[list[schemas.ItemCreate], Body(min_length=1, max_length=sch
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+@idempotent
 async def create_item(body: schemas.ItemCreate, session: SessionDep) -> schemas.Item:
     return schemas.Item.model_validate(await repository.create_item(session, body))
 
 
 @router.post("/bulk", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+@idempotent
 async def create_items(body: BulkBody, session: SessionDep) -> list[schemas.Item]:
     items = await repository.create_items(session, body)
     return [schemas.Item.model_validate(item) for item in items]
