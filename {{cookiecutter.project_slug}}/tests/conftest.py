@@ -16,7 +16,7 @@ pytest_plugins = ["tests.support"]
 def service_tables() -> tuple[str, ...]:
     """The service's tables: every test must leave no committed row in them, and the migration
     tests check they come and go."""
-    return ("items", "accounts", "transfers", "audit_events")
+    return ("items", "accounts", "transfers", "audit_events", "idempotency_keys")
 
 
 @pytest.fixture(scope="session")

@@ -237,7 +237,7 @@ def test_a_refused_test_run_says_why_and_runs_no_test(
 
 
 # The commands' own command lines.
-COMMANDS = ["migrate", "dev", "serve"]
+COMMANDS = ["migrate", "dev", "serve", "forget-keys"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, {% if cookiecutter.jobs == "none" %}BackgroundTas
 
 from .. import repository, schemas
 from ..db import SessionDep
+from .idempotency import document, idempotent
 from .params import AccountId, Limit, Offset
 from .responses import Kind, responses
 
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+@idempotent
 async def create_account(body: schemas.AccountCreate, session: SessionDep) -> schemas.Account:
     return schemas.Account.model_validate(await repository.create_account(session, body))
 
@@ -37,10 +39,12 @@ async def list_transfers(
 {%- if cookiecutter.jobs == "postgres" %}
 # Its audit record and its transfer.completed job are written in its own transaction (repository).
 @router.post("/transfers", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CHANGE))
+@idempotent
 async def create_transfer(body: schemas.TransferCreate, session: SessionDep) -> schemas.Transfer:
     return schemas.Transfer.model_validate(await repository.transfer(session, body))
 {%- else %}
 @router.post("/transfers", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CHANGE))
+@idempotent
 async def create_transfer(
     body: schemas.TransferCreate, session: SessionDep, background: BackgroundTasks
 ) -> schemas.Transfer:
@@ -57,3 +61,7 @@ async def notify_transfer_completed(transfer: schemas.Transfer) -> None:
         extra={"subject": str(transfer.id), "amount_cents": transfer.amount_cents},
     )
 {%- endif %}
+
+
+# The schema's word on the replay header and a reused key, for the idempotent routes above.
+document(router)

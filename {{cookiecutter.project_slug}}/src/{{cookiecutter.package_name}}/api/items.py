@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, status
 
 from .. import repository, schemas
 from ..db import SessionDep
+from .idempotency import document, idempotent
 from .params import ItemId, Limit, Offset
 from .responses import Kind, responses
 
@@ -15,11 +16,13 @@ BulkBody = Annotated[list[schemas.ItemCreate], Body(min_length=1, max_length=sch
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+@idempotent
 async def create_item(body: schemas.ItemCreate, session: SessionDep) -> schemas.Item:
     return schemas.Item.model_validate(await repository.create_item(session, body))
 
 
 @router.post("/bulk", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+@idempotent
 async def create_items(body: BulkBody, session: SessionDep) -> list[schemas.Item]:
     items = await repository.create_items(session, body)
     return [schemas.Item.model_validate(item) for item in items]
@@ -47,3 +50,7 @@ async def update_item(item_id: ItemId, body: schemas.ItemUpdate, session: Sessio
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(Kind.DELETE))
 async def delete_item(item_id: ItemId, session: SessionDep) -> None:
     await repository.delete_item(session, item_id)
+
+
+# The schema's word on the replay header and a reused key, for the idempotent routes above.
+document(router)

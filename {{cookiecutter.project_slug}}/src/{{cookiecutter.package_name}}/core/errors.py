@@ -51,6 +51,13 @@ class InsufficientFunds(Conflict):
     code = "insufficient_funds"
 
 
+class IdempotencyKeyReused(AppError):
+    """The Idempotency-Key came before with another request: the stored answer is not this one's."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+
+
 class PoolBusy(Exception):
     """No free connection within DB_POOL_TIMEOUT: the database answers, but every connection is in
     use (503 `database_busy`). Each layer raises it where its own wait for a connection runs out."""

@@ -59,6 +59,10 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
     )
     shutdown_timeout: int = Field(20, ge=1, le=3600, description="seconds in-flight requests get")
     cors_origins: list[str] = Field(default_factory=list)
+    # A write sent again with its Idempotency-Key within this time gets the first answer back.
+    idempotency_key_ttl: float = Field(
+        86_400.0, gt=0, le=31_536_000, description="seconds an Idempotency-Key is kept (`forget-keys`)"
+    )
 {%- if cookiecutter.jobs == "postgres" %}
     # The worker (`uv run worker`): see the README's jobs section.
     jobs_concurrency: int = Field(5, ge=1, le=500, description="jobs one worker runs at once")

@@ -58,3 +58,20 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_events"
+
+
+class IdempotencyKey(Model):
+    """A write's Idempotency-Key and the answer it got (api/idempotency.py), kept until expires_at."""
+
+    id = fields.BigIntField(primary_key=True)
+    scope = fields.TextField()  # the caller's subject; "" without auth
+    key = fields.CharField(max_length=255)
+    fingerprint = fields.CharField(max_length=64)
+    # Set in the transaction that claimed the key, before it commits: a committed row has an answer.
+    status_code = fields.SmallIntField(null=True)
+    response_body = fields.TextField(null=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "idempotency_keys"
+        unique_together = (("scope", "key"),)
