@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: {{ "0002" if cookiecutter.jobs == "postgres" else "0001" }}
-Create Date: 2026-12-08 00:00:00
+Create Date: 2026-12-06 00:00:00
 """
 
 from collections.abc import Sequence
