@@ -217,6 +217,8 @@ def measure_once(
     """One wrk run, with the app's CPU time over it (and py-spy's samples if asked); an app the run
     left stuck is killed, to be started again before its next run."""
     target, pid = live.target, live.pid
+    if stopped_by:  # a stop whose KeyboardInterrupt a library swallowed: no further run
+        raise Terminated if stopped_by[0] is signal.SIGTERM else KeyboardInterrupt
     time.sleep(plan.pause_seconds)  # let the last run's sockets close
     drained = load.wait_idle(pids)  # and every app finish what the last run left it
     tag = {"run": uuid.uuid4().hex[:10], "seed": uuid.uuid4().int % 10**6}
@@ -333,8 +335,29 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (`kill`, a CI job's timeout): the run ends as on Ctrl-C, cleaning up on the way out."""
 
 
+# The signal that stopped the run, once one came. A library may swallow the KeyboardInterrupt it
+# raised (psycopg's connect tries its next address on one), and the run then fails on a server the
+# signal took down: that failure is reported as the stop it followed.
+stopped_by: list[signal.Signals] = []
+
+
 def _terminate(signum: int, frame: object) -> None:
+    stopped_by.append(signal.Signals(signum))
     raise Terminated
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    stopped_by.append(signal.Signals(signum))
+    raise KeyboardInterrupt
+
+
+def stopped(by: signal.Signals) -> int:
+    # On the way out, every block above stopped its servers and dropped its databases.
+    if by is signal.SIGTERM:
+        print("bench: stopped by SIGTERM", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    print("bench: interrupted", file=sys.stderr)
+    return 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,20 +372,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     on_sigterm = signal.signal(signal.SIGTERM, _terminate)
+    on_sigint = signal.signal(signal.SIGINT, _interrupt)
     try:
         return execute(plan, out, only, work, started, args.profile)
     except BenchError as error:
+        if stopped_by:
+            return stopped(stopped_by[0])
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:
-        # On the way out, every block above stopped its servers and dropped its databases.
-        if isinstance(stop, Terminated):
-            print("bench: stopped by SIGTERM", file=sys.stderr)
-            return 128 + signal.SIGTERM
-        print("bench: interrupted", file=sys.stderr)
-        return 130
+        return stopped(signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, on_sigterm)
+        signal.signal(signal.SIGINT, on_sigint)
         if args.keep:
             log(f"bench: work folder kept: {work}")
         else:
