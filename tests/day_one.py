@@ -246,5 +246,5 @@ def add_field_and_resource(project: Path, package: str, driver: str) -> list[Pat
     touched += [tests / "test_items.py", tests / "test_tags.py", tests / "conftest.py"]
     append(tests / "test_items.py", ITEM_TEST)
     (tests / "test_tags.py").write_text(TAG_TESTS)
-    replace(tests / "conftest.py", '"audit_events")', '"audit_events", "tags")')
+    replace(tests / "conftest.py", '"idempotency_keys")', '"idempotency_keys", "tags")')
     return touched
