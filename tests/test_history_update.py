@@ -4,6 +4,7 @@ the team edited, as inline markers; resolved as the README says, ruff, mypy and 
 
 import importlib.util
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,11 @@ MANUAL_STEPS = {
         ("src/orders_service/schemas.py", "class Tag(Orm):", "class Tag(ReadFromModel):"),
         ("src/orders_service/schemas.py", "class TagCreate(BaseModel):", "class TagCreate(RequestBody):"),
     ],
+}
+# Files the template moved between a base and HEAD: the team's edit of one meets the update at its
+# new path, where a conflict is still in a file the team edited.
+MOVED = {
+    BEFORE_RELEASES: {"tests/postgres.py": "tests/support/postgres.py"},
 }
 CHECKS = (["ruff", "check"], ["ruff", "format", "--check"], ["mypy"])
 SUITE = ("pytest", "-q", "--tb=short", "-p", "no:cacheprovider", "-n", "2")
@@ -150,6 +156,8 @@ def history(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             done = uv(service, "run", *step, DATABASE_URL=database)
             assert done.returncode == 0, shown(done)
     touched |= set(git("ls-files", "--others", "--exclude-standard", cwd=service).splitlines())
+    moved = MOVED.get(previous, {})
+    touched |= {moved[path] for path in touched if path in moved}
     commit_all(service, "Items get a sku; tags")
 
     update(tool, service, head)
@@ -164,7 +172,25 @@ def history(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     for relative, old, new in MANUAL_STEPS.get(previous, []):
         path = service / relative
         path.write_text(path.read_text().replace(old, new))
+    follow_the_teams_migration(service, touched)
     return History(tool, driver, service, package, touched, conflicts, unmerged, rejects)
+
+
+def follow_the_teams_migration(service: Path, touched: set[str]) -> None:
+    """The README's step for a service with a migration of its own: the template's new migrations
+    that follow the template's last one of the base follow the team's instead."""
+    [ours] = [service / path for path in touched if path.startswith("migrations/") and path.endswith(".py")]
+    revision = re.search(r"^revision: str = [\"'](\w+)[\"']", ours.read_text(), re.MULTILINE)
+    if revision:  # Alembic
+        parent = 'down_revision: str | None = "0001"'
+        new_parent = f'down_revision: str | None = "{revision[1]}"'
+        folder = service / "migrations" / "versions"
+    else:  # Tortoise names a migration by its module
+        parent, new_parent = '("models", "0001_initial")', f'("models", "{ours.stem}")'
+        folder = service / "migrations"
+    for path in folder.glob("*.py"):
+        if path != ours and parent in path.read_text():
+            path.write_text(path.read_text().replace(parent, new_parent))
 
 
 def test_conflicts_are_only_in_files_the_team_edited_and_inline(history: History) -> None:
