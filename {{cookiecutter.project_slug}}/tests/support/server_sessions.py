@@ -1,5 +1,5 @@
 """The app's sessions as the server lists them (pg_stat_activity): a request's query running, every
-connection back at rest, the sessions a test may kill; and how many sessions the database has begun."""
+connection back at rest, the sessions a test may kill, and which sessions are open."""
 
 from datetime import datetime
 
@@ -43,8 +43,11 @@ async def all_idle(live_sql: Sql) -> bool:
     return set(await app_sessions(live_sql)) <= {"idle"}
 
 
-async def sessions_begun(live_sql: Sql) -> int:
-    """Sessions this database has begun since its statistics were last reset (pg_stat_database,
-    PostgreSQL 14+), whoever opened them: a test's own app is the only one connecting meanwhile."""
-    [(begun,)] = await live_sql(f"SELECT sessions FROM pg_stat_database WHERE {THIS_DATABASE}")
-    return int(begun)
+async def app_session_ids(live_sql: Sql) -> set[tuple[int, datetime]]:
+    """The app's server sessions open now, each named by its process and start: a session that ends
+    never comes back, and a new one never takes an old one's name."""
+    rows = await live_sql(
+        "SELECT pid, backend_start FROM pg_stat_activity"
+        f" WHERE application_name = '{APPLICATION_NAME}' AND {THIS_DATABASE}"
+    )
+    return {(int(pid), start) for pid, start in rows}
