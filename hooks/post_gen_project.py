@@ -40,6 +40,8 @@ def owned_paths(answers: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
             "migrations/versions/2026_12_01_0002_jobs.py",
             "migrations/0002_jobs.py",
             "tests/jobs",
+            "tests/support/workers.py",
+            "tests/support/webhooks.py",
         ],
     }
 

@@ -12,4 +12,8 @@ pytest_plugins = [
     # The suite's identity provider: a real HTTP server, its keys made for this run.
     "tests.support.auth_plugin",
 {%- endif %}
+{%- if cookiecutter.jobs == "postgres" %}
+    # `start_worker`: the project's worker in a process of its own.
+    "tests.support.workers",
+{%- endif %}
 ]

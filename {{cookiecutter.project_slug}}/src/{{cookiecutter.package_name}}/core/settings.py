@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, {{ "HttpUrl, " if cookiecutter.jobs == "postgres" }}SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 {% if cookiecutter.auth == "jwt" -%}
@@ -75,6 +75,14 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
     jobs_poll_interval: float = Field(
         2.0, gt=0, le=300, description="seconds between looks for new jobs without a notification"
     )
+    # Where a transfer.completed job posts its notification; unset, the job only logs it.
+    transfer_webhook_url: HttpUrl | None = None
+    webhook_timeout: float = Field(10.0, gt=0, le=300, description="seconds a webhook call may take")
+
+    @field_validator("transfer_webhook_url", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, url: object) -> object:
+        return None if isinstance(url, str) and not url.strip() else url  # `TRANSFER_WEBHOOK_URL=`: unset
 {%- endif %}
 
     @field_validator("database_url")

@@ -12,16 +12,19 @@ logger = logging.getLogger(__name__)
 
 
 async def notify_transfer_completed(run: "Run[TransferCompleted]") -> None:
-    """Stands in for a webhook call: one JSON log line with what the receiver would get. A real
-    call sends `run.id` as its idempotency key, so a repeated delivery is recognised there."""
+    """POST the transfer to TRANSFER_WEBHOOK_URL (unset: only log what would be sent). The job's id
+    goes as the receiver's Idempotency-Key, the same on every attempt, so a repeated delivery is
+    recognised there; an answer other than 2xx, or none within WEBHOOK_TIMEOUT, fails the run."""
     transfer = run.payload
-    logger.info(
-        "webhook transfer.completed",
-        extra={
-            "job_id": run.id,
-            "kind": run.kind,
-            "subject": transfer.subject,
-            "amount_cents": transfer.amount_cents,
-            "idempotency_key": str(run.id),
-        },
-    )
+    fields = {"job_id": run.id, "kind": run.kind, "subject": transfer.subject, "idempotency_key": str(run.id)}
+    url = run.settings.transfer_webhook_url
+    if url is not None:
+        headers = {"Idempotency-Key": str(run.id)}
+        if run.request_id:
+            headers["X-Request-ID"] = run.request_id
+        response = await run.http.post(
+            str(url), json={"event": run.kind, **transfer.model_dump(mode="json")}, headers=headers
+        )
+        response.raise_for_status()
+        fields["status"] = response.status_code
+    logger.info("webhook transfer.completed", extra={**fields, "amount_cents": transfer.amount_cents})

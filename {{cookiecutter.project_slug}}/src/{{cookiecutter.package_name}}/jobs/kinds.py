@@ -14,6 +14,9 @@ from .handlers import notify_transfer_completed
 from .payloads import Payload, TransferCompleted
 
 if TYPE_CHECKING:
+    import httpx
+
+    from ..core.settings import Settings
     from ..db import Database
 
 P = TypeVar("P", bound=Payload)
@@ -35,6 +38,9 @@ class Run(Generic[P]):
     payload: P
     # A handler that needs the database opens its own session from this, one per run.
     database: "Database"
+    # The worker's HTTP client (its timeout is WEBHOOK_TIMEOUT), shared by every run.
+    http: "httpx.AsyncClient"
+    settings: "Settings"
 
 
 @dataclass(frozen=True)

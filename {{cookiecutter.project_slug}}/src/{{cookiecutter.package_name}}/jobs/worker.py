@@ -11,9 +11,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from pgqueuer.adapters.persistence.queries import Queries
 from pgqueuer.core.executors import (
     AbstractEntrypointExecutor,
@@ -32,7 +34,16 @@ from .queue_driver import LOST, open_queue_driver
 logger = logging.getLogger(__name__)
 
 
-def runner(kinds: Kinds, kind: Kind[Any], database: Database) -> Callable[[Job], Awaitable[None]]:
+@dataclass(frozen=True)
+class Means:
+    """What every run of this worker shares: opened once, handed to each handler in its `Run`."""
+
+    database: Database
+    http: httpx.AsyncClient
+    settings: Settings
+
+
+def runner(kinds: Kinds, kind: Kind[Any], means: Means) -> Callable[[Job], Awaitable[None]]:
     async def run(job: Job) -> None:
         request_id = (job.headers or {}).get("request_id")
         # Every line the handler logs carries the id of the request that enqueued the job.
@@ -43,7 +54,8 @@ def runner(kinds: Kinds, kind: Kind[Any], database: Database) -> Callable[[Job],
         try:
             payload = kinds.load(kind.name, job.payload)  # a payload its kind refuses fails the run
             fields["subject"] = payload.subject
-            await kind.handler(Run(int(job.id), kind.name, attempt, REQUEST_ID.get(), payload, database))
+            identity = (int(job.id), kind.name, attempt, REQUEST_ID.get())
+            await kind.handler(Run(*identity, payload, means.database, means.http, means.settings))
         except Exception:
             seconds = round(time.perf_counter() - started, 6)
             logger.warning("job failed", extra={**fields, "seconds": seconds}, exc_info=True)
@@ -69,21 +81,25 @@ def retrying(settings: Settings) -> Callable[[EntrypointExecutorParameters], Abs
 async def work(settings: Settings, stopping: asyncio.Event, kinds: Kinds = KINDS) -> None:
     """Run jobs until `stopping` is set, then stop claiming, let the jobs in hand finish and return.
     A lost database connection is opened again, after a pause, without leaving."""
-    async with open_database(settings) as database:
+    async with (
+        open_database(settings) as database,
+        httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False) as http,
+    ):
+        means = Means(database, http, settings)
         while not stopping.is_set():
             try:
-                await run_queue(settings, stopping, kinds, database)
+                await run_queue(settings, stopping, kinds, means)
             except LOST as error:
                 logger.warning("queue connection lost (%s); reconnecting", type(error).__name__)
                 await wait_or_stop(stopping, settings.jobs_poll_interval)
 
 
-async def run_queue(settings: Settings, stopping: asyncio.Event, kinds: Kinds, database: Database) -> None:
+async def run_queue(settings: Settings, stopping: asyncio.Event, kinds: Kinds, means: Means) -> None:
     async with open_queue_driver(settings) as driver:
         manager = QueueManager(Queries(driver))
         for kind in kinds:
             manager.entrypoint(kind.name, on_failure="hold", executor_factory=retrying(settings))(
-                runner(kinds, kind, database)
+                runner(kinds, kind, means)
             )
         relay = asyncio.create_task(relay_stop(stopping, manager.shutdown))
         try:

@@ -1,0 +1,96 @@
+"""A `transfer.completed` job posts to TRANSFER_WEBHOOK_URL at least once, never twice at a time:
+a worker killed mid-delivery leaves the job to another after JOBS_LEASE, SIGTERM lets the delivery
+in hand finish before the worker exits 0, and two workers share a backlog without losing a job."""
+
+import asyncio
+import signal
+
+from ..support.polling import eventually
+from ..support.protocols import Sql
+from ..support.webhooks import Receiver, receiving
+from ..support.workers import StartWorker
+
+LEASE = "1"  # JOBS_LEASE, seconds
+
+
+async def queued(live_sql: Sql, jobs: int) -> list[int]:
+    """`jobs` committed transfer.completed jobs, as committed transfers leave them; their ids."""
+    rows = await live_sql(
+        "INSERT INTO pgqueuer (priority, entrypoint, payload, status)"
+        " SELECT 0, 'transfer.completed', convert_to(json_build_object('transfer_id', n,"
+        " 'from_account_id', 1, 'to_account_id', 2, 'amount_cents', 5)::text, 'UTF8'), 'queued'"
+        f" FROM generate_series(1, {jobs}) AS n RETURNING id"
+    )
+    return [int(job_id) for (job_id,) in rows]
+
+
+async def done(live_sql: Sql, jobs: list[int]) -> bool:
+    """Every one of `jobs` has completed: pgqueuer removes a job once its run succeeded."""
+    ids = ",".join(map(str, jobs))
+    [(left,)] = await live_sql(f"SELECT count(*) FROM pgqueuer WHERE id IN ({ids})")
+    return bool(left == 0)
+
+
+def delivered(receiver: Receiver, job: int) -> int:
+    return receiver.keys()[str(job)]
+
+
+async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its_lease(
+    start_worker: StartWorker, live_sql: Sql
+) -> None:
+    async with receiving(answering=False) as receiver:
+        first = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
+        [job] = await queued(live_sql, 1)
+
+        async def in_hand() -> bool:
+            assert first.running(), first.tail()
+            return delivered(receiver, job) == 1
+
+        assert await eventually(in_hand, within=30), first.tail()
+        first.process.send_signal(signal.SIGKILL)
+        await first.exit_code()
+        receiver.answering.set()
+        second = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
+        assert await eventually(lambda: done(live_sql, [job]), within=30), second.tail()
+
+    deliveries = [delivery for delivery in receiver.deliveries if delivery.key == str(job)]
+    assert len(deliveries) == 2  # the same job, the same key: the receiver knows it for a repeat
+    assert deliveries[0].body == deliveries[1].body
+    assert deliveries[0].body["event"] == "transfer.completed"
+
+
+async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorker, live_sql: Sql) -> None:
+    async with receiving(answering=False) as receiver:
+        worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
+        [job] = await queued(live_sql, 1)
+
+        async def in_hand() -> bool:
+            assert worker.running(), worker.tail()
+            return delivered(receiver, job) == 1
+
+        assert await eventually(in_hand, within=30), worker.tail()
+        worker.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        still_running = worker.running()  # waiting for the answer, not claiming anything new
+        receiver.answering.set()
+        exit_code = await worker.exit_code()
+
+    assert (still_running, exit_code) == (True, 0), worker.tail()
+    assert await done(live_sql, [job])  # marked done before the exit, not left to its lease
+    assert delivered(receiver, job) == 1
+
+
+async def test_two_workers_deliver_a_backlog_each_job_once(start_worker: StartWorker, live_sql: Sql) -> None:
+    async with receiving() as receiver:
+        jobs = await queued(live_sql, 200)
+        workers = [await start_worker(TRANSFER_WEBHOOK_URL=receiver.url) for _ in range(2)]
+
+        async def all_done() -> bool:
+            assert all(worker.running() for worker in workers), [worker.tail() for worker in workers]
+            return await done(live_sql, jobs)
+
+        assert await eventually(all_done, within=60)
+
+    keys = receiver.keys()
+    assert sorted(keys[str(job)] for job in jobs) == [1] * len(jobs)  # none lost, none twice
+    assert not receiver.overlapping
