@@ -1,12 +1,14 @@
 """A `transfer.completed` job posts to TRANSFER_WEBHOOK_URL at least once, never twice at a time:
 a worker killed mid-delivery leaves the job to another after JOBS_LEASE, SIGTERM lets the delivery
-in hand finish before the worker exits 0, and two workers share a backlog without losing a job."""
+in hand finish before the worker exits 0, two workers share a backlog without losing a job, and a
+worker that lost its database runs jobs again once it is back, without a restart."""
 
 import asyncio
 import signal
 
 from ..support.polling import eventually
 from ..support.protocols import Sql
+from ..support.proxy import proxy_to
 from ..support.webhooks import Receiver, receiving
 from ..support.workers import StartWorker
 
@@ -38,9 +40,10 @@ def delivered(receiver: Receiver, job: int) -> int:
 async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its_lease(
     start_worker: StartWorker, live_sql: Sql
 ) -> None:
-    async with receiving(answering=False) as receiver:
-        first = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
+    async with receiving() as receiver:
         [job] = await queued(live_sql, 1)
+        receiver.holding.add(str(job))
+        first = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
 
         async def in_hand() -> bool:
             assert first.running(), first.tail()
@@ -49,7 +52,7 @@ async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its
         assert await eventually(in_hand, within=30), first.tail()
         first.process.send_signal(signal.SIGKILL)
         await first.exit_code()
-        receiver.answering.set()
+        receiver.released.set()
         second = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
         assert await eventually(lambda: done(live_sql, [job]), within=30), second.tail()
 
@@ -60,9 +63,10 @@ async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its
 
 
 async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorker, live_sql: Sql) -> None:
-    async with receiving(answering=False) as receiver:
-        worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
+    async with receiving() as receiver:
         [job] = await queued(live_sql, 1)
+        receiver.holding.add(str(job))
+        worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
 
         async def in_hand() -> bool:
             assert worker.running(), worker.tail()
@@ -72,7 +76,7 @@ async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorke
         worker.process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.3)
         still_running = worker.running()  # waiting for the answer, not claiming anything new
-        receiver.answering.set()
+        receiver.released.set()
         exit_code = await worker.exit_code()
 
     assert (still_running, exit_code) == (True, 0), worker.tail()
@@ -94,3 +98,31 @@ async def test_two_workers_deliver_a_backlog_each_job_once(start_worker: StartWo
     keys = receiver.keys()
     assert sorted(keys[str(job)] for job in jobs) == [1] * len(jobs)  # none lost, none twice
     assert not receiver.overlapping
+
+
+async def test_a_worker_that_lost_its_database_runs_jobs_once_it_is_back(
+    start_worker: StartWorker, live_sql: Sql, database_url: str
+) -> None:
+    async with proxy_to(database_url) as proxy, receiving() as receiver:
+        worker = await start_worker(
+            DATABASE_URL=proxy.url, TRANSFER_WEBHOOK_URL=receiver.url, DB_CONNECT_TIMEOUT="1"
+        )
+        first = await queued(live_sql, 1)
+        assert await eventually(lambda: done(live_sql, first), within=30), worker.tail()
+
+        await proxy.cut()  # the network, or the server, goes: every connection drops, new ones are refused
+
+        async def noticed() -> bool:
+            assert worker.running(), worker.tail()
+            return any(line["message"].startswith("queue connection lost") for line in worker.lines())
+
+        assert await eventually(noticed, within=30), worker.tail()
+        meanwhile = await queued(live_sql, 1)  # committed while the worker cannot reach the database
+        await asyncio.sleep(0.5)  # a few attempts to reconnect, refused
+        await proxy.restore()
+
+        async def caught_up() -> bool:
+            assert worker.running(), worker.tail()
+            return await done(live_sql, meanwhile)
+
+        assert await eventually(caught_up, within=30), worker.tail()

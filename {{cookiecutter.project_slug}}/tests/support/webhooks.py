@@ -1,5 +1,6 @@
 """A webhook receiver for the jobs' tests: a local HTTP server that records each delivery and
-answers 200 once the test lets it (`answering`), so a test can hold a job in a worker's hands."""
+answers 200, holding the deliveries of the keys in `holding` until `released` is set, so a test can
+hold a job in a worker's hands while other jobs (other tests' committed transfers) flow."""
 
 import asyncio
 import contextlib
@@ -20,7 +21,8 @@ class Delivery:
 class Receiver:
     url: str = ""
     deliveries: list[Delivery] = field(default_factory=list)
-    answering: asyncio.Event = field(default_factory=asyncio.Event)
+    holding: set[str] = field(default_factory=set)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
     in_hand: Counter[str] = field(default_factory=Counter)
     # Keys delivered again while a delivery of the same key was still unanswered.
     overlapping: set[str] = field(default_factory=set)
@@ -40,7 +42,8 @@ class Receiver:
             self.in_hand[key] += 1
             self.deliveries.append(Delivery(key, body))
             try:
-                await self.answering.wait()
+                if key in self.holding:
+                    await self.released.wait()
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
                 await writer.drain()
             finally:
@@ -49,10 +52,8 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiving(*, answering: bool = True) -> AsyncIterator[Receiver]:
+async def receiving() -> AsyncIterator[Receiver]:
     receiver = Receiver()
-    if answering:
-        receiver.answering.set()
     server = await asyncio.start_server(receiver.serve, "127.0.0.1", 0)
     host, port = server.sockets[0].getsockname()[:2]
     receiver.url = f"http://{host}:{port}/hooks/transfers"
@@ -60,4 +61,4 @@ async def receiving(*, answering: bool = True) -> AsyncIterator[Receiver]:
         try:
             yield receiver
         finally:
-            receiver.answering.set()  # a delivery still held answers and ends
+            receiver.released.set()  # a delivery still held answers and ends

@@ -1,4 +1,6 @@
-"""The worker's own connection to the queue: asyncpg, outside the app's pool, kept for LISTEN."""
+"""The worker's own connection to the queue, outside the app's pool, kept for LISTEN: asyncpg's on
+every layer, as it hears a notification without holding up the queries sent meanwhile on the same
+connection (the template's README says which driver could not)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
