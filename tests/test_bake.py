@@ -200,6 +200,13 @@ def test_compose_file_validates(baked: tuple[Path, dict[str, Any]]) -> None:
     assert services["app"]["image"] == services["migrate"]["image"]
     assert "build" in services["migrate"]
     assert "build" not in services["app"]
+    if context["jobs"] == "postgres":  # the worker: the app's image and environment, after migrate
+        worker = services["worker"]
+        assert (worker["image"], worker["command"]) == (services["app"]["image"], ["worker"])
+        assert worker["environment"] == services["app"]["environment"]
+        assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    else:
+        assert "worker" not in services
 
 
 def test_docker_context_holds_only_what_the_build_reads(baked: tuple[Path, dict[str, Any]]) -> None:
