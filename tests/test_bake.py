@@ -336,7 +336,21 @@ def test_kubernetes_settings_hold_together(baked: tuple[Path, dict[str, Any]]) -
         if " = " in line and not line.startswith(";")
     )
     assert bouncer["pool_mode"] == "transaction"
-    assert int(config["DB_CONNECTION_BUDGET"]) <= int(bouncer["max_client_conn"])
+    clients = int(config["DB_CONNECTION_BUDGET"])
+    if context["jobs"] == "postgres":  # workers: the app's image, settings and secret; a pool of their own
+        workers = objects["Deployment", f"{name}-worker"]["spec"]
+        [worker] = workers["template"]["spec"]["containers"]
+        assert (worker["image"], worker["command"]) == (app["image"], ["worker"])
+        assert worker["envFrom"] == app["envFrom"]
+        own = {env["name"]: env.get("value") for env in worker["env"]}
+        assert own.keys() == {"DATABASE_URL", "DB_POOL_SIZE", "DB_MAX_OVERFLOW"}
+        most_workers = workers["replicas"] + workers["strategy"]["rollingUpdate"]["maxSurge"]
+        clients += most_workers * (int(own["DB_POOL_SIZE"]) + int(own["DB_MAX_OVERFLOW"]) + 1)  # + its queue
+        disruption = objects["PodDisruptionBudget", f"{name}-worker"]["spec"]
+        assert disruption["selector"] == workers["selector"]
+    else:
+        assert ("Deployment", f"{name}-worker") not in objects
+    assert clients <= int(bouncer["max_client_conn"])
 
     job = objects["Job", f"{name}-migrate"]["spec"]["template"]["spec"]
     [migrate] = job["containers"]
