@@ -17,7 +17,7 @@ from ..support.protocols import Sql
 from ..support.proxy import proxy_to
 from ..support.serving import serving
 from ..support.webhooks import Receiver, receiving
-from ..support.workers import StartWorker
+from ..support.workers import StartWorker, Worker
 
 LEASE = "1"  # JOBS_LEASE, seconds
 
@@ -44,6 +44,12 @@ def delivered(receiver: Receiver, job: int) -> int:
     return receiver.keys()[str(job)]
 
 
+async def in_hand(worker: Worker, receiver: Receiver, job: int) -> bool:
+    """`job`'s first delivery has reached the receiver, which holds it, from a worker still running."""
+    assert worker.running(), worker.tail()
+    return delivered(receiver, job) == 1
+
+
 async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its_lease(
     start_worker: StartWorker, live_sql: Sql
 ) -> None:
@@ -52,11 +58,7 @@ async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its
         receiver.holding.add(str(job))
         first = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
 
-        async def in_hand() -> bool:
-            assert first.running(), first.tail()
-            return delivered(receiver, job) == 1
-
-        assert await eventually(in_hand, within=30), first.tail()
+        assert await eventually(lambda: in_hand(first, receiver, job), within=30), first.tail()
         first.process.send_signal(signal.SIGKILL)
         await first.exit_code()
         receiver.released.set()
@@ -75,11 +77,7 @@ async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorke
         receiver.holding.add(str(job))
         worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
 
-        async def in_hand() -> bool:
-            assert worker.running(), worker.tail()
-            return delivered(receiver, job) == 1
-
-        assert await eventually(in_hand, within=30), worker.tail()
+        assert await eventually(lambda: in_hand(worker, receiver, job), within=30), worker.tail()
         worker.process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.3)
         still_running = worker.running()  # waiting for the answer, not claiming anything new

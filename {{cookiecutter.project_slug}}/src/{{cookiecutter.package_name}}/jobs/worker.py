@@ -54,8 +54,18 @@ def runner(kinds: Kinds, kind: Kind[Any], means: Means) -> Callable[[Job], Await
         try:
             payload = kinds.load(kind.name, job.payload)  # a payload its kind refuses fails the run
             fields["subject"] = payload.subject
-            identity = (int(job.id), kind.name, attempt, REQUEST_ID.get())
-            await kind.handler(Run(*identity, payload, means.database, means.http, means.settings))
+            await kind.handler(
+                Run(
+                    id=int(job.id),
+                    kind=kind.name,
+                    attempt=attempt,
+                    request_id=REQUEST_ID.get(),
+                    payload=payload,
+                    database=means.database,
+                    http=means.http,
+                    settings=means.settings,
+                )
+            )
         except Exception:
             seconds = round(time.perf_counter() - started, 6)
             logger.warning("job failed", extra={**fields, "seconds": seconds}, exc_info=True)
@@ -88,13 +98,14 @@ async def work(settings: Settings, stopping: asyncio.Event, kinds: Kinds = KINDS
         means = Means(database, http, settings)
         while not stopping.is_set():
             try:
-                await run_queue(settings, stopping, kinds, means)
+                await run_queue(stopping, kinds, means)
             except LOST as error:
                 logger.warning("queue connection lost (%s); reconnecting", type(error).__name__)
                 await wait_or_stop(stopping, settings.jobs_poll_interval)
 
 
-async def run_queue(settings: Settings, stopping: asyncio.Event, kinds: Kinds, means: Means) -> None:
+async def run_queue(stopping: asyncio.Event, kinds: Kinds, means: Means) -> None:
+    settings = means.settings
     async with open_queue_driver(settings) as driver:
         manager = QueueManager(Queries(driver))
         for kind in kinds:
