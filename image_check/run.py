@@ -16,6 +16,7 @@ from bench import database
 from bench.drivers import TEMPLATE, drivers
 
 from . import base, build, checks, packages
+from . import worker as job_worker
 from .errors import ImageCheckError
 from .isolation import INSIDE, confine, run_isolated
 from .podman import Podman
@@ -131,6 +132,15 @@ def check_driver(
         " HEALTHCHECK healthy; root filesystem read-only (no /tmp either)"
     )
     say(f"{driver}: serve runs as uid {served_uid}; /app holds {', '.join(app)}, none of it writable by it")
+    worker = job_worker.start(podman, tag, flags, free_port())
+    job_worker.wait_ready(podman, worker)
+    transfer_id = job_worker.transfer(served)
+    job_worker.ran_its_job(podman, worker, transfer_id)
+    job_worker.stops_on_sigterm(podman, worker)
+    say(
+        f"{driver}: worker from the same image: /health/ready 200 on WORKER_PORT, ran the job of"
+        f" transfer {transfer_id} that serve answered 201, exit 0 on SIGTERM"
+    )
     elapsed = checks.sigterm(podman, served)
     say(
         f"{driver}: SIGTERM: /health/ready 503 while /health/live 200, exit 0 after {elapsed:.1f} s"

@@ -343,8 +343,11 @@ def port_in_use() -> Iterator[int]:
     [
         (["dev", "--port", "{port}"], {}, "pick another with --port"),
         (["serve"], {"PORT": "{port}"}, "set PORT to another"),
+{%- if cookiecutter.jobs == "postgres" %}
+        (["worker"], {"WORKER_PORT": "{port}"}, "set WORKER_PORT to another"),
+{%- endif %}
     ],
-    ids=["dev", "serve"],
+    ids=["dev", "serve"{{ ', "worker"' if cookiecutter.jobs == "postgres" }}],
 )
 def test_a_port_in_use_stops_the_server_in_one_line(
     command: list[str],

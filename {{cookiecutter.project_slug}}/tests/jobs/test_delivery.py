@@ -1,8 +1,8 @@
 """A `transfer.completed` job posts to TRANSFER_WEBHOOK_URL at least once, never twice at a time:
 a worker killed mid-delivery leaves the job to another after JOBS_LEASE, SIGTERM lets the delivery
-in hand finish before the worker exits 0, two workers share a backlog without losing a job, a
-worker that lost its database runs jobs again once it is back, without a restart, and a transfer
-answered 201 by a process killed at once is still delivered."""
+in hand finish before the worker exits 0 (not ready meanwhile), two workers share a backlog without
+losing a job, a worker that lost its database is not ready and runs jobs again once it is back,
+without a restart, and a transfer answered 201 by a process killed at once is still delivered."""
 
 import asyncio
 import signal
@@ -20,6 +20,7 @@ from ..support.webhooks import Receiver, receiving
 from ..support.workers import StartWorker, Worker
 
 LEASE = "1"  # JOBS_LEASE, seconds
+KIND = "transfer.completed"
 
 
 async def queued(live_sql: Sql, jobs: int) -> list[int]:
@@ -78,13 +79,23 @@ async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorke
         worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
 
         assert await eventually(lambda: in_hand(worker, receiver, job), within=30), worker.tail()
+        assert (await worker.get("/health/ready")).status_code == 200
+        assert (await worker.figures())[("jobs_in_flight", KIND)] == 1
         worker.process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.3)
         still_running = worker.running()  # waiting for the answer, not claiming anything new
+        ready, live = await worker.get("/health/ready"), await worker.get("/health/live")
+        # Committed meanwhile, a minute ago: left for another worker, and the backlog's age shows it.
+        [late] = await queued(live_sql, 1)
+        await live_sql(f"UPDATE pgqueuer SET created = now() - interval '1 minute' WHERE id = {late}")
+        figures = await worker.figures()
         receiver.released.set()
         exit_code = await worker.exit_code()
 
     assert (still_running, exit_code) == (True, 0), worker.tail()
+    assert (ready.status_code, ready.json()["code"], live.status_code) == (503, "draining", 200)
+    assert figures[("jobs_queued", KIND)] >= 1
+    assert figures[("jobs_oldest_queued_seconds", KIND)] >= 60
     assert await done(live_sql, [job])  # marked done before the exit, not left to its lease
     assert delivered(receiver, job) == 1
 
@@ -124,6 +135,7 @@ async def test_a_worker_that_lost_its_database_runs_jobs_once_it_is_back(
         assert await eventually(noticed, within=30), worker.tail()
         meanwhile = await queued(live_sql, 1)  # committed while the worker cannot reach the database
         await asyncio.sleep(0.5)  # a few attempts to reconnect, refused
+        away = await worker.get("/health/ready")
         await proxy.restore()
 
         async def caught_up() -> bool:
@@ -131,6 +143,9 @@ async def test_a_worker_that_lost_its_database_runs_jobs_once_it_is_back(
             return await done(live_sql, meanwhile)
 
         assert await eventually(caught_up, within=30), worker.tail()
+        back = await worker.get("/health/ready")
+
+    assert (away.status_code, away.json()["code"], back.status_code) == (503, "not_taking_jobs", 200)
 
 
 async def test_a_transfer_answered_201_is_delivered_though_its_process_was_killed_at_once(

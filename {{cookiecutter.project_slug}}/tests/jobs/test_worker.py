@@ -1,6 +1,7 @@
 """`worker` in a process of its own runs committed jobs, logs each with its job id, kind, subject and
 enqueuing request id, parks a job that always fails as dead after JOBS_MAX_ATTEMPTS while the others
-keep flowing, and on SIGTERM stops and exits 0."""
+keep flowing, counts its retries, runs and the dead jobs in /metrics, and on SIGTERM stops and exits
+0."""
 
 import json
 import secrets
@@ -68,6 +69,16 @@ async def test_worker_runs_committed_jobs_parks_dead_ones_and_stops_on_sigterm(
     )
     failures = [line for line in worker.lines() if line["message"] == "job failed" and line["job_id"] == bad]
     assert [failure["attempt"] for failure in failures] == [1, 2]
+
+    kind = "transfer.completed"
+    figures = await worker.figures()
+    [(dead_rows,)] = await live_sql(
+        f"SELECT count(*) FROM pgqueuer WHERE status = 'failed' AND entrypoint = '{kind}'"
+    )
+    assert figures[("jobs_dead", kind)] == dead_rows >= 1
+    assert figures[("jobs_retries_total", kind)] == 1  # the first run of two; the last one is dead
+    assert figures[("job_run_seconds_count", kind)] >= 3  # two failed runs, the good job's done one
+    assert figures[("jobs_in_flight", kind)] == 0
 
     worker.process.send_signal(signal.SIGTERM)
     assert await worker.exit_code() == 0

@@ -1,16 +1,20 @@
-"""Workers in processes of their own, as `uv run worker` starts them, and what they log: the
-`start_worker` fixture."""
+"""Workers in processes of their own, as `uv run worker` starts them, what they log and what their
+HTTP port (WORKER_PORT) answers: the `start_worker` fixture."""
 
 import asyncio
 import json
 import os
 import secrets
+import socket
 import subprocess
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from .processes import BIN
 
@@ -29,8 +33,9 @@ StartWorker = Callable[..., Awaitable["Worker"]]
 
 
 class Worker:
-    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], log: Path, port: int) -> None:
         self.process, self.log = process, log
+        self.url = f"http://127.0.0.1:{port}"
 
     def lines(self) -> list[dict[str, Any]]:
         """Its JSON log lines so far."""
@@ -45,6 +50,27 @@ class Worker:
     async def exit_code(self, within: float = 30) -> int:
         return await asyncio.to_thread(self.process.wait, within)
 
+    async def get(self, path: str) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=self.url, timeout=10) as http:
+            return await http.get(path)
+
+    async def figures(self) -> defaultdict[tuple[str, str], float]:
+        """Its /metrics: (sample name, kind label) -> value, summed over the other labels."""
+        scraped = await self.get("/metrics")
+        assert scraped.status_code == 200, scraped.text
+        found: defaultdict[tuple[str, str], float] = defaultdict(float)
+        for family in text_string_to_metric_families(scraped.text):
+            for sample in family.samples:
+                if "le" not in sample.labels:  # histogram buckets: their count and sum are enough here
+                    found[sample.name, sample.labels.get("kind", "")] += sample.value
+        return found
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 @pytest.fixture
 def logs_dir() -> Iterator[Path]:
@@ -58,18 +84,19 @@ def logs_dir() -> Iterator[Path]:
 
 @pytest.fixture
 async def start_worker(database_url: str, logs_dir: Path) -> AsyncIterator[StartWorker]:
-    """`await start_worker(JOBS_LEASE="1")`: a worker on the test database, killed at the end if
-    still running; its output goes to a log file of its own."""
+    """`await start_worker(JOBS_LEASE="1")`: a worker on the test database and a free port, killed
+    at the end if still running; its output goes to a log file of its own."""
     workers: list[Worker] = []
 
     async def start(**changes: str) -> Worker:
         log = logs_dir / f"worker-{len(workers)}.log"
-        env = {**os.environ, "DATABASE_URL": database_url, **QUICK, **changes}
+        port = unused_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "WORKER_PORT": str(port), **QUICK, **changes}
         with log.open("wb") as output:
             process = await asyncio.to_thread(
                 subprocess.Popen, [WORKER], env=env, stdout=output, stderr=subprocess.STDOUT
             )
-        workers.append(Worker(process, log))
+        workers.append(Worker(process, log, port))
         return workers[-1]
 
     try:

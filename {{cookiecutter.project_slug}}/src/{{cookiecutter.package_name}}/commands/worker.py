@@ -1,5 +1,5 @@
 """`worker`: run the jobs the app enqueued, until SIGTERM; then stop claiming, finish the jobs in
-hand and exit 0. Configured like `serve` (DATABASE_URL, JOBS_*; see the README)."""
+hand and exit 0. Configured like `serve` (DATABASE_URL, JOBS_*, WORKER_PORT; see the README)."""
 
 import argparse
 import asyncio
@@ -9,6 +9,7 @@ from ..core import logs
 from ..core.settings import Settings, settings_or_exit
 from ..jobs.worker import work
 from .database_check import usable_or_exit
+from .listening import free_or_exit
 
 
 def parser() -> argparse.ArgumentParser:
@@ -16,7 +17,8 @@ def parser() -> argparse.ArgumentParser:
         prog="worker",
         description="Run the jobs enqueued in DATABASE_URL's queue, at least once each, until SIGTERM"
         " or Ctrl-C. Configured by environment variables (and .env): DATABASE_URL, JOBS_CONCURRENCY,"
-        " JOBS_MAX_ATTEMPTS, JOBS_LEASE... (see the README).",
+        " JOBS_MAX_ATTEMPTS, JOBS_LEASE, WORKER_PORT... (see the README). WORKER_PORT serves"
+        " /health/live, /health/ready and /metrics.",
     )
 
 
@@ -33,6 +35,7 @@ def main() -> None:
     settings = settings_or_exit(url_required=True)
     # A database it cannot use is said in one line before the worker starts.
     usable_or_exit(settings)
+    free_or_exit(settings.host, settings.worker_port, "set WORKER_PORT to another")
     logs.configure(settings)
     asyncio.run(run_until_stopped(settings))
 

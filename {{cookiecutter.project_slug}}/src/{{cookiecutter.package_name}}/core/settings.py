@@ -75,6 +75,8 @@ class Settings(BaseSettings{{ ", AuthSettings" if cookiecutter.auth == "jwt" }})
     jobs_poll_interval: float = Field(
         2.0, gt=0, le=300, description="seconds between looks for new jobs without a notification"
     )
+    # The worker's own HTTP port, on HOST: /health/live, /health/ready and /metrics.
+    worker_port: int = Field(8001, ge=1, le=65535)
     # Where a transfer.completed job posts its notification; unset, the job only logs it.
     transfer_webhook_url: HttpUrl | None = None
     webhook_timeout: float = Field(10.0, gt=0, le=300, description="seconds a webhook call may take")

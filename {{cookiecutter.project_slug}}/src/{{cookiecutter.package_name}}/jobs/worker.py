@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,11 +24,14 @@ from pgqueuer.core.executors import (
 )
 from pgqueuer.core.qm import QueueManager
 from pgqueuer.domain.models import Job
+from pgqueuer.ports.driver import Driver
 
 from ..core.logs import REQUEST_ID
 from ..core.settings import Settings
 from ..db import Database, open_database
 from .kinds import KINDS, Kind, Kinds, Run
+from .metrics import JobMetrics
+from .probe import Status, serving_probe
 from .queue_driver import LOST, open_queue_driver
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ class Means:
     database: Database
     http: httpx.AsyncClient
     settings: Settings
+    metrics: JobMetrics
 
 
 def runner(kinds: Kinds, kind: Kind[Any], means: Means) -> Callable[[Job], Awaitable[None]]:
@@ -50,6 +54,8 @@ def runner(kinds: Kinds, kind: Kind[Any], means: Means) -> Callable[[Job], Await
         REQUEST_ID.set(None if request_id is None else str(request_id))
         attempt = job.attempts + 1
         fields: dict[str, object] = {"job_id": job.id, "kind": kind.name, "attempt": attempt}
+        metrics = means.metrics
+        metrics.in_flight.labels(kind.name).inc()
         started = time.perf_counter()
         try:
             payload = kinds.load(kind.name, job.payload)  # a payload its kind refuses fails the run
@@ -67,10 +73,17 @@ def runner(kinds: Kinds, kind: Kind[Any], means: Means) -> Callable[[Job], Await
                 )
             )
         except Exception:
-            seconds = round(time.perf_counter() - started, 6)
-            logger.warning("job failed", extra={**fields, "seconds": seconds}, exc_info=True)
+            seconds = time.perf_counter() - started
+            metrics.run_seconds.labels(kind.name, "failed").observe(seconds)
+            if attempt < means.settings.jobs_max_attempts:
+                metrics.retries.labels(kind.name).inc()
+            logger.warning("job failed", extra={**fields, "seconds": round(seconds, 6)}, exc_info=True)
             raise
-        logger.info("job done", extra={**fields, "seconds": round(time.perf_counter() - started, 6)})
+        finally:
+            metrics.in_flight.labels(kind.name).dec()
+        seconds = time.perf_counter() - started
+        metrics.run_seconds.labels(kind.name, "done").observe(seconds)
+        logger.info("job done", extra={**fields, "seconds": round(seconds, 6)})
 
     return run
 
@@ -90,23 +103,26 @@ def retrying(settings: Settings) -> Callable[[EntrypointExecutorParameters], Abs
 
 async def work(settings: Settings, stopping: asyncio.Event, kinds: Kinds = KINDS) -> None:
     """Run jobs until `stopping` is set, then stop claiming, let the jobs in hand finish and return.
-    A lost database connection is opened again, after a pause, without leaving."""
+    A lost database connection is opened again, after a pause, without leaving. WORKER_PORT serves
+    readiness and metrics from before the first job until the last one in hand has finished."""
+    status = Status(JobMetrics(kind.name for kind in kinds), stopping)
     async with (
+        serving_probe(settings, status),
         open_database(settings) as database,
         httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False) as http,
     ):
-        means = Means(database, http, settings)
+        means = Means(database, http, settings, status.metrics)
         while not stopping.is_set():
             try:
-                await run_queue(stopping, kinds, means)
+                await run_queue(stopping, kinds, means, status)
             except LOST as error:
                 logger.warning("queue connection lost (%s); reconnecting", type(error).__name__)
                 await wait_or_stop(stopping, settings.jobs_poll_interval)
 
 
-async def run_queue(stopping: asyncio.Event, kinds: Kinds, means: Means) -> None:
+async def run_queue(stopping: asyncio.Event, kinds: Kinds, means: Means, status: Status) -> None:
     settings = means.settings
-    async with open_queue_driver(settings) as driver:
+    async with open_queue_driver(settings) as driver, taking_jobs(status, driver):
         manager = QueueManager(Queries(driver))
         for kind in kinds:
             manager.entrypoint(kind.name, on_failure="hold", executor_factory=retrying(settings))(
@@ -132,6 +148,16 @@ async def run_queue(stopping: asyncio.Event, kinds: Kinds, means: Means) -> None
 
 def wake_up(settings: Settings) -> str:
     return "polling" if settings.db_pgbouncer else "listen/notify"
+
+
+@contextlib.asynccontextmanager
+async def taking_jobs(status: Status, driver: Driver) -> AsyncIterator[None]:
+    """Ready while the queue connection is open."""
+    status.driver = driver
+    try:
+        yield
+    finally:
+        status.driver = None
 
 
 async def relay_stop(stopping: asyncio.Event, shutdown: asyncio.Event) -> None:
