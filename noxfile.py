@@ -4,7 +4,7 @@ import os
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "variants"]
+nox.options.sessions = ["lint", "all_tests"]
 nox.options.default_venv_backend = "none"  # uv.lock is the environment; sessions run through `uv run`
 
 UV = os.environ.get("UV", "uv")
@@ -27,6 +27,13 @@ def tests(session: nox.Session) -> None:
 def variants(session: nox.Session) -> None:
     """Bake each driver, install it, and run its own suite on a named server and on the embedded one."""
     session.run(UV, "run", "pytest", "-m", "variant", "-v", *session.posargs, external=True)
+
+
+@nox.session
+def all_tests(session: nox.Session) -> None:
+    """`tests` and `variants` in one pytest run, as CI runs them: the clones, bakes and updates both
+    sessions' tests share are made once."""
+    session.run(UV, "run", "pytest", "-v", *session.posargs, external=True)
 
 
 @nox.session

@@ -20,8 +20,9 @@ from .template import OPTIONS, TEMPLATE
 OFFERED: list[str] = OPTIONS["python_version"]
 DEFAULT = OFFERED[0]
 BY_AGE = sorted(OFFERED, key=lambda version: tuple(map(int, version.split("."))))
-# Every driver's suite runs on these; each other offered version runs the default driver's.
-EVERY_DRIVER = sorted({DEFAULT, BY_AGE[0], BY_AGE[-1]}, key=OFFERED.index)
+# Every driver's suite runs on these; each other offered version runs the default driver's. The
+# oldest is one of those: every bake's mypy checks the code as Python 3.11 reads it.
+EVERY_DRIVER = sorted({DEFAULT, BY_AGE[-1]}, key=OFFERED.index)
 INSTALLER = TEMPLATE.parent / "shared" / "tools" / "install-python"
 INSTALLABLE = ("3.14", "3.15")  # what INSTALLER knows how to bring
 
