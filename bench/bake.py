@@ -73,16 +73,19 @@ def run(command: list[str], cwd: Path, what: str, timeout: float = 900, **env: s
     return done.stdout
 
 
-def bake(driver: str, into: Path) -> Installed:
-    """Bake with the defaults and this driver, then `uv sync --no-dev` in a clean environment."""
-    output = into / driver
+def bake(driver: str, into: Path, name: str | None = None, **answers: str) -> Installed:
+    """Bake with the defaults, this driver and any other answers, then `uv sync --no-dev` in a clean
+    environment."""
+    name = name or driver
+    output = into / name
     output.mkdir(parents=True, exist_ok=True)
     # In a child process, so the hooks' messages stay out of the run's output.
     command = [sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir", str(output), str(TEMPLATE)]
-    run([*command, f"db_driver={driver}"], into, f"baking db_driver={driver}", VIRTUAL_ENV=sys.prefix)
+    given = [f"{key}={value}" for key, value in {"db_driver": driver, **answers}.items()]
+    run([*command, *given], into, f"baking {' '.join(given)}", VIRTUAL_ENV=sys.prefix)
     root = next(path for path in output.iterdir() if path.is_dir())
-    run([UV, "sync", "--no-dev"], root, f"uv sync of the {driver} variant")
-    project = Installed(driver, root, next((root / "src").iterdir()).name)
+    run([UV, "sync", "--no-dev"], root, f"uv sync of the {name} variant")
+    project = Installed(name, root, next((root / "src").iterdir()).name)
     ensure_server_extras(project.python, root)
     return project
 

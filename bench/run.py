@@ -16,7 +16,22 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import bake, database, groups, load, machine, proxy, pyspy, references, report, server, stall, wrk
+from . import (
+    bake,
+    costs,
+    database,
+    groups,
+    load,
+    machine,
+    proxy,
+    pyspy,
+    references,
+    report,
+    server,
+    stall,
+    worker_load,
+    wrk,
+)
 from .drivers import TEMPLATE, drivers
 from .errors import BenchError
 from .live import Live
@@ -54,24 +69,29 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def prepare_variant(driver: str, work: Path, db_server: str, cleanup: ExitStack) -> Target:
+def prepare_variant(
+    driver: str, work: Path, db_server: str, cleanup: ExitStack, name: str | None = None, **answers: str
+) -> Target:
+    """The driver baked with the defaults and `answers`, migrated and seeded; `name` tells it apart
+    from the driver's default bake."""
     started = time.monotonic()
-    project = bake.bake(driver, work / "variants")
-    golden = database.new_name(f"golden_{driver}")
+    name = name or driver
+    project = bake.bake(driver, work / "variants", name, **answers)
+    golden = database.new_name(f"golden_{name}")
     url = database.create(db_server, golden)
     cleanup.callback(database.drop, db_server, golden)
     bake.run(
         [bake.UV, "run", "--no-sync", "migrate"],
         project.root,
-        f"migrating the {driver} variant",
+        f"migrating the {name} variant",
         DATABASE_URL=url,
     )
     seeded = database.seed(url)
-    log(f"bench: {driver}: baked, installed, migrated and seeded in {time.monotonic() - started:.0f} s")
+    log(f"bench: {name}: baked, installed, migrated and seeded in {time.monotonic() - started:.0f} s")
     return Target(
-        name=driver,
+        name=name,
         kind="variant",
-        label=f"db_driver={driver}",
+        label=" ".join(f"{key}={value}" for key, value in {"db_driver": driver, **answers}.items()),
         python=project.python,
         cwd=project.root,
         app=f"{project.package}.main:create_app",
@@ -317,6 +337,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (baked projects, logs)")
     parser.add_argument(
+        "--costs",
+        action="store_true",
+        help="only what a transfer pays for its job and an Idempotency-Key, and one worker's throughput"
+        " (a full run ends with them)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help=f"py-spy each target at c={PROFILED_CONCURRENCY}, no added latency",
@@ -374,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     on_sigterm = signal.signal(signal.SIGTERM, _terminate)
     on_sigint = signal.signal(signal.SIGINT, _interrupt)
     try:
+        if args.costs:
+            return execute_costs(args.out or RESULTS, only, work, started)
         return execute(plan, out, only, work, started, args.profile)
     except BenchError as error:
         if stopped_by:
@@ -415,6 +443,9 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
             measure_group(group, plan, context, rows)
         about = machine.describe(database.server_version(db_server), wrk.version(wrk_path))
         about["background_busy_pct"] = context.background_busy_pct
+        if plan.mode == "full":
+            defaults = [target for target in targets if target.kind == "variant"]
+            measure_costs(defaults, work, db_server, cleanup, context, out, about)
     elapsed = time.monotonic() - started
     document = report.document(plan, about, targets, rows, context.proxies, elapsed, context.stuck_warmups)
     paths = report.write(document, out, context.profiles)
@@ -428,4 +459,49 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
         if report.replace_block(TEMPLATE / "README.md", report.SUMMARY_START, report.SUMMARY_END, summary):
             paths.append(TEMPLATE / "README.md")
     log(f"bench: done in {elapsed:.0f} s; wrote {', '.join(str(path) for path in paths)}")
+    return 0
+
+
+def measure_costs(
+    defaults: list[Target],
+    work: Path,
+    db_server: str,
+    cleanup: ExitStack,
+    context: Context,
+    out: Path,
+    about: dict[str, object],
+) -> list[Path]:
+    """costs.py's comparisons beside each driver's default bake, and one worker under load; written
+    to `out` and, for a run into bench/results/, to the benchmark's document."""
+    without = [
+        prepare_variant(target.name, work, db_server, cleanup, target.name + costs.WITHOUT_JOBS, jobs="none")
+        for target in defaults
+    ]
+    rows: list[dict[str, Any]] = []
+    for group in serve_together([*defaults, *without], db_server):
+        measure_group(group, costs.PLAN, context, rows)
+    first = defaults[0]
+    rates = ", ".join(map(str, worker_load.RATES))
+    log(f"bench: one worker of the {first.name} bake, offered {rates} jobs/s")
+    worker = worker_load.measure(first.cwd / ".venv" / "bin", first.cwd, db_server, work)
+    document = costs.document(about, [target.name for target in defaults], rows, worker)
+    paths = costs.write(document, out)
+    readme, block = BENCH / "README.md", costs.block(document)
+    if out.resolve() == RESULTS and report.replace_block(readme, costs.START, costs.END, block):
+        paths.append(readme)
+    return paths
+
+
+def execute_costs(out: Path, only: set[str] | None, work: Path, started: float) -> int:
+    variants = [driver for driver in drivers() if only is None or driver in only]
+    if not variants:
+        raise BenchError(f"--only: no db_driver among {', '.join(sorted(only or ()))}")
+    wrk_path = wrk.ensure_wrk()
+    log(f"bench: costs: variants {', '.join(variants)}, each with jobs=none beside it")
+    with database.postgres_server() as db_server, ExitStack() as cleanup:
+        context = Context(db_server, wrk_path, work, profile=False)
+        defaults = [prepare_variant(driver, work, db_server, cleanup) for driver in variants]
+        about = machine.describe(database.server_version(db_server), wrk.version(wrk_path))
+        paths = measure_costs(defaults, work, db_server, cleanup, context, out, about)
+    log(f"bench: done in {time.monotonic() - started:.0f} s; wrote {', '.join(str(path) for path in paths)}")
     return 0

@@ -17,6 +17,7 @@ SCENARIO_TITLES = {
     "page": "page of 50",
     "write": "write (create item)",
     "transfer": "transfer",
+    "transfer-keyed": "transfer with an Idempotency-Key",
 }
 TIMEOUT_S = 2  # wrk's default: a request slower than this counts as a timeout, not as a latency
 MARKER = "BENCH_RESULT "
