@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -96,9 +97,10 @@ def peak_checkouts(database: Database) -> Iterator[PeakCheckouts]:
         event.remove(pool, "checkin", peak.checkin)
 
 
-async def send(client: AsyncClient, source: int, target: int) -> Response:
+async def send(client: AsyncClient, source: int, target: int, key: str | None = None) -> Response:
     body = {"from_account_id": source, "to_account_id": target, "amount_cents": 1}
-    return await client.post("/transfers", json=body)
+    headers = {} if key is None else {"Idempotency-Key": key}
+    return await client.post("/transfers", json=body, headers=headers)
 
 
 async def test_live_answers_while_a_request_waits_on_the_database(
@@ -132,6 +134,28 @@ async def test_a_burst_beyond_the_pool_queues_and_all_succeed(
     assert [read.status_code for read in reads] == [200] * burst
     assert peak.peak == capacity  # the burst filled the pool, and never went past it
     assert peak.busiest == capacity  # nor had a call at work beyond the connections
+    assert await live_sql(f"SELECT balance_cents FROM accounts WHERE id = {target}") == [(burst,)]
+
+
+async def test_a_burst_of_keyed_writes_beyond_the_pool_queues_and_all_succeed(
+    start_app_itself: Callable[..., Any], live_sql: Sql, accounts: tuple[int, int]
+) -> None:
+    """A keyed write holds its connection between its calls (the key's row stays locked until its
+    answer is kept): a burst of them must still leave the threads a connection to run on, or every
+    thread waits on the pool for a connection only a queued call would give back."""
+    source, target = accounts
+    capacity, burst = 3, 30
+    keys = [f"burst-{uuid.uuid4()}" for _ in range(burst)]
+    try:
+        async with start_app_itself(db_pool_size=2, db_max_overflow=1, db_pool_timeout=5) as (app, client):
+            with peak_checkouts(app.state.database) as peak:
+                responses = await asyncio.gather(*(send(client, source, target, key) for key in keys))
+    finally:
+        listed = ", ".join(f"'{key}'" for key in keys)
+        await live_sql(f"DELETE FROM idempotency_keys WHERE key IN ({listed})")
+
+    assert [response.status_code for response in responses] == [201] * burst
+    assert peak.peak == capacity - 1  # one connection left for calls that hold none between calls
     assert await live_sql(f"SELECT balance_cents FROM accounts WHERE id = {target}") == [(burst,)]
 
 

@@ -2,7 +2,8 @@
 (api/idempotency.py decides with them).
 
 Unlike the repository's calls, a keyed request holds its connection from the claim to the commit,
-across its calls: the key's row stays locked until the work's answer is kept with it."""
+across its calls: the key's row stays locked until the work's answer is kept with it. It takes a
+turn to do so (`WorkerThreads.holding`), so such requests never hold every connection at once."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from . import queries
 from .core.idempotency import Answer, Claim, Kept
 from .db.sqlalchemy_engine import WritesInTransactions
-from .db.threadpool import RUNNING, THREADS, in_threadpool
+from .db.threadpool import RUNNING, THREADS, WorkerThreads, in_threadpool
 
 
 def _begin(session: Session) -> Session:
@@ -68,13 +69,16 @@ async def keyed_transaction(session: Session) -> AsyncIterator[KeyedTransaction]
     session on the same connection whose begin() and commit are SAVEPOINTs, so a refusal it raises
     undoes its own writes and leaves the key's row to keep the refusal. On a failure the request's
     session is closed as always (db.get_db), which rolls the transaction back."""
-    work = await in_threadpool(_begin)(session)
-    try:
-        yield (transaction := KeyedTransaction(session, work))
-    except BaseException:
-        # A call of the work's still on a thread (the request was cancelled): the close waits for it.
-        running = work.info.get(RUNNING)
-        if running is not None and not running.done():
-            session.info[RUNNING] = running
-        raise
-    await transaction.commit()
+    threads: WorkerThreads = session.info[THREADS]
+    async with threads.holding():
+        work = await in_threadpool(_begin)(session)
+        try:
+            yield (transaction := KeyedTransaction(session, work))
+        except BaseException:
+            # A call of the work's still on a thread (the request was cancelled): the close waits
+            # for it.
+            running = work.info.get(RUNNING)
+            if running is not None and not running.done():
+                session.info[RUNNING] = running
+            raise
+        await transaction.commit()

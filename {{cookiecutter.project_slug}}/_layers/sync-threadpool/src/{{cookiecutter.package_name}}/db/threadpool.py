@@ -16,10 +16,11 @@ its thread still runs.
 """
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
@@ -49,6 +50,9 @@ class WorkerThreads:
         self._closes = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="db-close")
         self._busy = 0
         self._busy_lock = threading.Lock()
+        # Requests that keep a connection between their calls (an Idempotency-Key's transaction):
+        # fewer than the threads, so a thread that takes a call always has a connection to get.
+        self._holders = asyncio.Semaphore(max(1, capacity - 1))
 
     async def __aenter__(self) -> Self:
         # Started up front, not on demand in the middle of a burst; and not on the loop, since
@@ -76,6 +80,21 @@ class WorkerThreads:
     def _stop_threads(self) -> None:
         self._calls.shutdown()
         self._closes.shutdown()
+
+    @contextlib.asynccontextmanager
+    async def holding(self) -> AsyncIterator[None]:
+        """A turn to keep a connection between calls, first come first served; PoolBusy if none
+        comes within `timeout` s. Without it, a burst of such requests could take every connection
+        while every thread waited on the pool for one that only their queued calls would give back."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._holders.acquire()
+        except TimeoutError:
+            raise PoolBusy(f"no connection free to hold within {self.timeout:g} s") from None
+        try:
+            yield
+        finally:
+            self._holders.release()
 
     @property
     def busy(self) -> int:
