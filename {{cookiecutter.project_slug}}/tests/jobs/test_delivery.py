@@ -17,21 +17,10 @@ from ..support.protocols import Sql
 from ..support.proxy import proxy_to
 from ..support.serving import serving
 from ..support.webhooks import Receiver, receiving
-from ..support.workers import StartWorker, Worker
+from ..support.workers import StartWorker, Worker, queued
 
 LEASE = "1"  # JOBS_LEASE, seconds
 KIND = "transfer.completed"
-
-
-async def queued(live_sql: Sql, jobs: int) -> list[int]:
-    """`jobs` committed transfer.completed jobs, as committed transfers leave them; their ids."""
-    rows = await live_sql(
-        "INSERT INTO pgqueuer (priority, entrypoint, payload, status)"
-        " SELECT 0, 'transfer.completed', convert_to(json_build_object('transfer_id', n,"
-        " 'from_account_id', 1, 'to_account_id', 2, 'amount_cents', 5)::text, 'UTF8'), 'queued'"
-        f" FROM generate_series(1, {jobs}) AS n RETURNING id"
-    )
-    return [int(job_id) for (job_id,) in rows]
 
 
 async def done(live_sql: Sql, jobs: list[int]) -> bool:

@@ -3,24 +3,13 @@ enqueuing request id, parks a job that always fails as dead after JOBS_MAX_ATTEM
 keep flowing, counts its retries, runs and the dead jobs in /metrics, and on SIGTERM stops and exits
 0."""
 
-import json
 import secrets
 import signal
 from typing import Any
 
 from ..support.polling import eventually
 from ..support.protocols import Sql
-from ..support.workers import StartWorker
-
-
-def job_row(kind: str, payload: dict[str, Any], request_id: str) -> str:
-    """A committed job, as the enqueue of a transaction that committed leaves it."""
-    body = json.dumps(payload).replace("'", "''")
-    headers = json.dumps({"request_id": request_id})
-    return (
-        "INSERT INTO pgqueuer (priority, entrypoint, payload, headers, status)"
-        f" VALUES (0, '{kind}', convert_to('{body}', 'UTF8'), '{headers}', 'queued') RETURNING id"
-    )
+from ..support.workers import StartWorker, queued
 
 
 def transfer_payload(transfer_id: int) -> dict[str, int]:
@@ -34,8 +23,8 @@ async def test_worker_runs_committed_jobs_parks_dead_ones_and_stops_on_sigterm(
     subject = secrets.randbelow(10**9) + 10**9
     request_id = f"req-{secrets.token_hex(4)}"
     # A payload its kind refuses fails on every run: it must end dead, not lost, not retried forever.
-    ((bad,),) = await live_sql(job_row("transfer.completed", {"transfer_id": "x"}, request_id))
-    ((good,),) = await live_sql(job_row("transfer.completed", transfer_payload(subject), request_id))
+    [bad] = await queued(live_sql, payload={"transfer_id": "x"}, request_id=request_id)
+    [good] = await queued(live_sql, payload=transfer_payload(subject), request_id=request_id)
 
     def webhook_line() -> dict[str, Any] | None:
         return next(

@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from .processes import BIN
+from .protocols import Sql
 
 WORKER = BIN / "worker"
 # Settings of every worker a test starts: short waits, so failures retry and leases run out quickly.
@@ -64,6 +65,27 @@ class Worker:
                 if "le" not in sample.labels:  # histogram buckets: their count and sum are enough here
                     found[sample.name, sample.labels.get("kind", "")] += sample.value
         return found
+
+
+async def queued(
+    live_sql: Sql, jobs: int = 1, *, payload: dict[str, Any] | None = None, request_id: str | None = None
+) -> list[int]:
+    """`jobs` committed transfer.completed jobs, as a committed transfer leaves its own, each with
+    `payload` (else a valid one of its own) and the enqueuing `request_id`; their ids."""
+    if payload is None:
+        body = (
+            "json_build_object('transfer_id', n, 'from_account_id', 1, 'to_account_id', 2,"
+            " 'amount_cents', 5)::text"
+        )
+    else:
+        body = "'" + json.dumps(payload).replace("'", "''") + "'"
+    headers = "NULL" if request_id is None else "'" + json.dumps({"request_id": request_id}) + "'"
+    rows = await live_sql(
+        "INSERT INTO pgqueuer (priority, entrypoint, payload, headers, status)"
+        f" SELECT 0, 'transfer.completed', convert_to({body}, 'UTF8'), {headers}, 'queued'"
+        f" FROM generate_series(1, {jobs}) AS n RETURNING id"
+    )
+    return [int(job_id) for (job_id,) in rows]
 
 
 def unused_port() -> int:

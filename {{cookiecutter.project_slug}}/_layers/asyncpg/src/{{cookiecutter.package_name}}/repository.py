@@ -111,7 +111,7 @@ async def transfer(session: AsyncSession, data: schemas.TransferCreate) -> Trans
         session.add(AuditEvent(action="transfer.created", subject_id=record.id))
 {%- if cookiecutter.jobs == "postgres" %}
         # The side effect outside the database, as a job in this same transaction.
-        await enqueue(session, "transfer.completed", completed(record))
+        await enqueue(session, "transfer.completed", TransferCompleted.of(record))
 {%- endif %}
     return record
 
@@ -124,14 +124,3 @@ async def list_transfers(
     page = {"account_id": account_id, "limit": limit, "offset": offset}
     result = await session.scalars(queries.TRANSFERS_PAGE, page)
     return result.all()
-{%- if cookiecutter.jobs == "postgres" %}
-
-
-def completed(record: Transfer) -> TransferCompleted:
-    return TransferCompleted(
-        transfer_id=record.id,
-        from_account_id=record.from_account_id,
-        to_account_id=record.to_account_id,
-        amount_cents=record.amount_cents,
-    )
-{%- endif %}

@@ -144,7 +144,7 @@ def transfer(session: Session, data: schemas.TransferCreate) -> Transfer:
         session.add(AuditEvent(action="transfer.created", subject_id=record.id))
 {%- if cookiecutter.jobs == "postgres" %}
         # The side effect outside the database, as a job in this same transaction.
-        enqueue(session, "transfer.completed", completed(record))
+        enqueue(session, "transfer.completed", TransferCompleted.of(record))
 {%- endif %}
     return record
 
@@ -155,14 +155,3 @@ def list_transfers(session: Session, account_id: int, *, limit: int, offset: int
         _account(session, account_id)
         page = {"account_id": account_id, "limit": limit, "offset": offset}
         return session.scalars(queries.TRANSFERS_PAGE, page).all()
-{%- if cookiecutter.jobs == "postgres" %}
-
-
-def completed(record: Transfer) -> TransferCompleted:
-    return TransferCompleted(
-        transfer_id=record.id,
-        from_account_id=record.from_account_id,
-        to_account_id=record.to_account_id,
-        amount_cents=record.amount_cents,
-    )
-{%- endif %}

@@ -42,10 +42,10 @@ class BoundedPool:
 
     asyncpg's pool gives a returned connection to whoever asks next: a request that arrives just then
     takes it from one that has waited, and the one that lost it queues again at the back. Under load
-    that starved some requests into timeouts (bench, one-row read at c=64: p99 320 ms against a p50
-    of 29 ms, and transfers past 2 s). A semaphore of the pool's capacity hands out turns first come,
-    first served; with a turn, a connection is free. Tortoise only ever awaits `acquire()` (never
-    `async with`) and pairs it with `release()`, so the turns balance.
+    that starves some requests into timeouts while the median stays low. A semaphore of the pool's
+    capacity hands out turns first come, first served; with a turn, a connection is free. Tortoise
+    only ever awaits `acquire()` (never `async with`) and pairs it with `release()`, so the turns
+    balance.
     """
 
     def __init__(self, pool: Any, timeout: float, capacity: int) -> None:
