@@ -443,12 +443,13 @@ def execute(plan: Plan, out: Path, only: set[str] | None, work: Path, started: f
             measure_group(group, plan, context, rows)
         about = machine.describe(database.server_version(db_server), wrk.version(wrk_path))
         about["background_busy_pct"] = context.background_busy_pct
+        cost_paths: list[Path] = []
         if plan.mode == "full":
             defaults = [target for target in targets if target.kind == "variant"]
-            measure_costs(defaults, work, db_server, cleanup, context, out, about)
+            cost_paths = measure_costs(defaults, work, db_server, cleanup, context, out, about)
     elapsed = time.monotonic() - started
     document = report.document(plan, about, targets, rows, context.proxies, elapsed, context.stuck_warmups)
-    paths = report.write(document, out, context.profiles)
+    paths = report.write(document, out, context.profiles) + cost_paths
     whole = only is None and plan.concurrencies == FULL.concurrencies  # the README shows whole runs only
     if plan.mode == "full" and out.resolve() == RESULTS and whole:
         # The benchmark's own document holds the whole run; the template README its summary.
