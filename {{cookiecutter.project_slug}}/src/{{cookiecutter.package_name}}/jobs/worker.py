@@ -114,14 +114,14 @@ async def work(settings: Settings, stopping: asyncio.Event, kinds: Kinds = KINDS
         means = Means(database, http, settings, status.metrics)
         while not stopping.is_set():
             try:
-                await run_queue(stopping, kinds, means, status)
+                await run_queue(kinds, means, status)
             except LOST as error:
                 logger.warning("queue connection lost (%s); reconnecting", type(error).__name__)
                 await wait_or_stop(stopping, settings.jobs_poll_interval)
 
 
-async def run_queue(stopping: asyncio.Event, kinds: Kinds, means: Means, status: Status) -> None:
-    settings = means.settings
+async def run_queue(kinds: Kinds, means: Means, status: Status) -> None:
+    settings, stopping = means.settings, status.stopping
     async with open_queue_driver(settings) as driver, taking_jobs(status, driver):
         manager = QueueManager(Queries(driver))
         for kind in kinds:
