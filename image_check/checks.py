@@ -105,7 +105,8 @@ def status_of(url: str) -> int | None:
         return None
 
 
-def wait_ready(podman: Podman, served: Served) -> None:
+def wait_ready(podman: Podman, served: Served, command: str = "serve") -> None:
+    """Until the container's /health/ready answers 200; `command` names it in the error."""
     deadline = time.monotonic() + READY_WITHIN
     while time.monotonic() < deadline:
         if status_of(f"{served.url}/health/ready") == 200:
@@ -113,9 +114,9 @@ def wait_ready(podman: Podman, served: Served) -> None:
         state = podman.run("inspect", "--format", "{{.State.Status}}", served.container, what="inspect")
         if state != "running":
             logs = podman.call("logs", served.container, what="logs")
-            raise ImageCheckError(f"serve stopped ({state}): {last_line(logs.stdout + logs.stderr)}")
+            raise ImageCheckError(f"{command} stopped ({state}): {last_line(logs.stdout + logs.stderr)}")
         time.sleep(0.25)
-    raise ImageCheckError(f"/health/ready did not answer 200 within {READY_WITHIN:.0f} s")
+    raise ImageCheckError(f"{command}'s /health/ready did not answer 200 within {READY_WITHIN:.0f} s")
 
 
 def write_and_read(served: Served) -> None:

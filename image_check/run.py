@@ -133,7 +133,7 @@ def check_driver(
     )
     say(f"{driver}: serve runs as uid {served_uid}; /app holds {', '.join(app)}, none of it writable by it")
     worker = job_worker.start(podman, tag, flags, free_port())
-    job_worker.wait_ready(podman, worker)
+    checks.wait_ready(podman, worker, "worker")
     transfer_id = job_worker.transfer(served)
     job_worker.ran_its_job(podman, worker, transfer_id)
     job_worker.stops_on_sigterm(podman, worker)

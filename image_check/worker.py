@@ -4,7 +4,7 @@ the job of a transfer `serve` answered 201 (its log line names the transfer), an
 import json
 import time
 
-from .checks import READY_WITHIN, Served, new_name, request, status_of
+from .checks import READY_WITHIN, Served, new_name, request
 from .errors import ImageCheckError, last_line
 from .podman import Podman
 
@@ -14,17 +14,6 @@ def start(podman: Podman, image: str, flags: list[str], port: int) -> Served:
     settings = [f"--env=WORKER_PORT={port}", "--env=LOG_FORMAT=json"]
     podman.run("run", "--detach", "--name", name, *flags, *settings, image, "worker", what="starting worker")
     return Served(name, f"http://127.0.0.1:{port}")
-
-
-def wait_ready(podman: Podman, worker: Served) -> None:
-    deadline = time.monotonic() + READY_WITHIN
-    while status_of(f"{worker.url}/health/ready") != 200:
-        state = podman.run("inspect", "--format", "{{.State.Status}}", worker.container, what="inspect")
-        if state != "running":
-            raise ImageCheckError(f"worker stopped ({state}): {last_line(logs(podman, worker))}")
-        if time.monotonic() > deadline:
-            raise ImageCheckError(f"the worker's /health/ready not 200 within {READY_WITHIN:.0f} s")
-        time.sleep(0.25)
 
 
 def transfer(served: Served) -> int:
