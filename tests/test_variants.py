@@ -224,13 +224,64 @@ def test_a_hanging_test_fails_and_says_where_it_waited(project: Path) -> None:
     assert "in wait_for_a_reply_that_never_comes" in output
 
 
-# The machinery's own tests (tests/machinery/), by the drivers they need: the loop guard is the same
-# in every bake, so one driver runs it; each instrumentation's declared range is checked once.
+# The machinery's own tests (tests/machinery/), by the drivers they need: each instrumentation's
+# declared range is checked once.
 MACHINERY = Path(__file__).parent / "machinery"
 MACHINERY_TESTS = {
-    "asyncpg": ("loop_guard.py", "sqlalchemy_tracing_canary.py"),
+    "asyncpg": ("sqlalchemy_tracing_canary.py",),
     "tortoise": ("asyncpg_tracing_canary.py",),
 }
+# The blocking-call guard's probes, by driver: its rules differ by driver only in what they allow
+# (asyncpg's and Tortoise's startup reads) and in what else counts as blocking (psycopg's waits).
+BLOCKING_PROBES = {
+    "asyncpg": ("blocking_probe.py",),
+    "tortoise": ("blocking_probe.py",),
+    "sync-threadpool": ("blocking_probe.py", "psycopg_probe.py"),
+}
+BLOCKED = {"blocking_probe.py": "time.sleep", "psycopg_probe.py": "psycopg.waiting.wait_conn"}
+
+
+def test_the_blocking_guard_fails_what_blocks_the_loop_and_only_that(project: Path, server: str) -> None:
+    names = BLOCKING_PROBES[project.parent.name]
+    copies = [project / "tests" / f"test_{name}" for name in names]
+    for name, copy in zip(names, copies, strict=True):
+        copy.write_text((MACHINERY / name).read_text().replace("PACKAGE", package_of(project)))
+    try:
+        with scratch_database(server, f"{project.parent.name}-blocking") as database:
+            result = uv(
+                project,
+                "run",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *map(str, copies),
+                TEST_DATABASE_URL=database,
+            )
+    finally:
+        for copy in copies:
+            copy.unlink()
+    output = result.stdout + result.stderr
+    # The guard fails a test as its fixture ends: an error at teardown, after the test itself passed.
+    failed = sorted(
+        line.split(" - ")[0]
+        for line in output.splitlines()
+        if line.startswith(("FAILED tests/", "ERROR tests/"))
+    )
+    assert failed == sorted(
+        f"ERROR tests/test_{name}::{test}"
+        for name, test in [
+            ("blocking_probe.py", "test_a_route_that_sleeps_on_the_loop"),
+            ("psycopg_probe.py", "test_a_route_that_queries_with_psycopg_on_the_loop"),
+        ]
+        if name in names
+    ), shown(result)
+    for name in names:
+        assert f"the service blocked the event loop: Blocking call to {BLOCKED[name]}" in output, shown(
+            result
+        )
+    errors = "1 error" if len(names) == 1 else f"{len(names)} errors"
+    assert f"{len(names) + 2} passed, {errors}" in output, shown(result)
 
 
 def test_the_machinery_does_what_it_says(project: Path, server: str) -> None:

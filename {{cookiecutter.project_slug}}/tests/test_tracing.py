@@ -35,8 +35,8 @@ def statement(span: dict[str, Any]) -> str:
 @pytest.fixture
 async def tracing_imported(settings: Settings) -> None:
     """The app imports OpenTelemetry's instrumentation only when tracing is on, in create_app: on the
-    test's running loop a cold disk makes that import a blocking call, which the loop guard rightly
-    reports. Creating a first app with tracing on, on a worker thread, imports it there."""
+    test's running loop that import reads files, which the blocking-call guard rightly refuses.
+    Creating a first app with tracing on, on a worker thread, imports it there."""
     traced = Settings(_env_file=None, **(settings.model_dump() | {"tracing_enabled": True}))
     await asyncio.to_thread(create_app, traced)
 

@@ -1,0 +1,13 @@
+"""The driver's part of the blocking-call guard (guards.py): what Tortoise and asyncpg may block on."""
+
+from collections.abc import Sequence
+
+from blockbuster import BlockBuster
+
+
+def driver_rules(buster: BlockBuster, scanned: Sequence[str]) -> None:
+    """asyncpg reads ~/.pgpass and the service file as each new connection starts, and Tortoise
+    loads its time zone's file at the first datetime it reads: small local files, never per request."""
+    for function in buster.functions.values():
+        function.can_block_in("asyncpg/connect_utils.py", "_parse_connect_dsn_and_args")
+        function.can_block_in("tortoise/timezone.py", "parse_timezone")
