@@ -49,12 +49,17 @@ def owned_paths(answers: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
 
 def lay_layers(answers: dict[str, Any]) -> None:
     """Each database layer is a folder under _layers/ laid over the project root; a driver is a stack
-    of them. The table is `_layers` in cookiecutter.json, where the baked README reads it too."""
+    of them, listed in its own folder's driver.json (its facts, which the README reads too)."""
     layers = PROJECT / "_layers"
-    for layer in answers["_layers"][answers["db_driver"]]:
-        # README.part.md files are sections the README includes while rendering, not files to keep.
+    facts = json.loads((layers / answers["db_driver"] / "driver.json").read_text())
+    for layer in facts["layers"]:
+        # README.part.md files are sections the README includes while rendering, driver.json the
+        # facts pyproject.toml and the README import: neither is a file to keep.
         shutil.copytree(
-            layers / layer, PROJECT, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.part.md")
+            layers / layer,
+            PROJECT,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("*.part.md", "driver.json"),
         )
     shutil.rmtree(layers)
 

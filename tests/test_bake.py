@@ -45,6 +45,23 @@ def test_no_template_syntax_left(baked: tuple[Path, dict[str, Any]]) -> None:
     assert not any(LEFTOVER.search(str(path)) for path in files(project))
 
 
+# The template files every driver shares, which read the driver's facts from its folder.
+SHARED_FACT_READERS = ("pyproject.toml", "README.md")
+
+
+def test_a_drivers_facts_live_in_its_own_folder() -> None:
+    """One table per driver, `_layers/<driver>/driver.json`: no shared file, nor cookiecutter.json,
+    holds a table keyed by driver, so a fourth driver is one new folder (and its choice)."""
+    project = TEMPLATE / "{{cookiecutter.project_slug}}"
+    for driver in DRIVERS:
+        assert (project / "_layers" / driver / "driver.json").is_file(), driver
+    assert "_layers" not in OPTIONS
+    for name in SHARED_FACT_READERS:
+        text = (project / name).read_text()
+        keyed = [driver for driver in DRIVERS if f'"{driver}":' in text or f'== "{driver}"' in text]
+        assert keyed == [], f"{name} keys facts by driver: {keyed}"
+
+
 def test_only_the_chosen_layers_are_laid(baked: tuple[Path, dict[str, Any]]) -> None:
     project, context = baked
     assert not (project / "_layers").exists()
