@@ -46,7 +46,7 @@ def test_no_template_syntax_left(baked: tuple[Path, dict[str, Any]]) -> None:
 
 
 # The template files every driver shares, which read the driver's facts from its folder.
-SHARED_FACT_READERS = ("pyproject.toml", "README.md")
+SHARED_FACT_READERS = ("pyproject.toml", "README.md", "AGENTS.md")
 
 
 def test_a_drivers_facts_live_in_its_own_folder() -> None:
