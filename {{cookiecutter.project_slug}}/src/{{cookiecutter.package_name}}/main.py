@@ -38,11 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with DRIVER.open_database(settings) as database:
             app.state.database = database
-            with (
-                tracing.exporting(tracer_provider, partial(DRIVER.trace_statements, database)),
-                drain_on_sigterm(shutdown, settings),
-            ):
-                yield
+            async with tracing.exporting(tracer_provider, partial(DRIVER.trace_statements, database)):
+                with drain_on_sigterm(shutdown, settings):
+                    yield
             logger.info("shutting down: requests finished, closing the database pool")
         logger.info("database pool closed")
 

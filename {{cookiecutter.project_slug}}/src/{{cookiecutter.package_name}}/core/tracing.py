@@ -5,9 +5,10 @@ The packages are imported only when tracing is on, so a service that never trace
 time for them.
 """
 
+import asyncio
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -65,10 +66,10 @@ def instrument_app(app: FastAPI, settings: Settings) -> "TracerProvider | None":
     return provider
 
 
-@contextmanager
-def exporting(
+@asynccontextmanager
+async def exporting(
     provider: "TracerProvider | None", trace_statements: Callable[["TracerProvider"], Callable[[], None]]
-) -> Iterator[None]:
+) -> AsyncIterator[None]:
     """For the app's lifetime: export spans (if an exporter is chosen) and trace the database's
     statements (`trace_statements`, the driver's part, returns its undo); then flush what is left
     and stop."""
@@ -85,4 +86,5 @@ def exporting(
         yield
     finally:
         stop_database()
-        provider.shutdown()
+        # The last flush waits for the exporter's thread (a collector, up to its timeout): off the loop.
+        await asyncio.to_thread(provider.shutdown)
