@@ -241,14 +241,17 @@ BLOCKING_PROBES = {
 BLOCKED = {"blocking_probe.py": "time.sleep", "psycopg_probe.py": "psycopg.waiting.wait_conn"}
 
 
-def test_the_blocking_guard_fails_what_blocks_the_loop_and_only_that(project: Path, server: str) -> None:
-    names = BLOCKING_PROBES[project.parent.name]
-    copies = [project / "tests" / f"test_{name}" for name in names]
+def run_in_the_bake(
+    project: Path, server: str, names: tuple[str, ...], prefix: str
+) -> subprocess.CompletedProcess[str]:
+    """The bake's pytest on copies of `names` (tests/machinery/), each laid in its tests/ as
+    `<prefix><name>` with PACKAGE named, on a scratch database; the copies go after."""
+    copies = [project / "tests" / f"{prefix}{name}" for name in names]
     for name, copy in zip(names, copies, strict=True):
         copy.write_text((MACHINERY / name).read_text().replace("PACKAGE", package_of(project)))
     try:
-        with scratch_database(server, f"{project.parent.name}-blocking") as database:
-            result = uv(
+        with scratch_database(server, f"{project.parent.name}-{prefix.strip('_')}") as database:
+            return uv(
                 project,
                 "run",
                 "pytest",
@@ -261,6 +264,11 @@ def test_the_blocking_guard_fails_what_blocks_the_loop_and_only_that(project: Pa
     finally:
         for copy in copies:
             copy.unlink()
+
+
+def test_the_blocking_guard_fails_what_blocks_the_loop_and_only_that(project: Path, server: str) -> None:
+    names = BLOCKING_PROBES[project.parent.name]
+    result = run_in_the_bake(project, server, names, "test_")
     output = result.stdout + result.stderr
     # The guard fails a test as its fixture ends: an error at teardown, after the test itself passed.
     failed = sorted(
@@ -288,24 +296,7 @@ def test_the_machinery_does_what_it_says(project: Path, server: str) -> None:
     names = MACHINERY_TESTS.get(project.parent.name, ())
     if not names:
         pytest.skip("the machinery's tests run on another driver's bake")
-    copies = [project / "tests" / f"test_machinery_{name}" for name in names]
-    for name, copy in zip(names, copies, strict=True):
-        copy.write_text((MACHINERY / name).read_text().replace("PACKAGE", package_of(project)))
-    try:
-        with scratch_database(server, f"{project.parent.name}-machinery") as database:
-            result = uv(
-                project,
-                "run",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                *map(str, copies),
-                TEST_DATABASE_URL=database,
-            )
-    finally:
-        for copy in copies:
-            copy.unlink()
+    result = run_in_the_bake(project, server, names, "test_machinery_")
     print(result.stdout[-400:])
     assert result.returncode == 0, shown(result)
 
