@@ -28,7 +28,6 @@ from {{ cookiecutter.package_name }}.commands.migration_tool import MIGRATE_COMM
 from {{ cookiecutter.package_name }}.core.database_url import ACCEPTED
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
-from .support.head_start import head_start, result_of
 from .support.live import pytest_sessionstart
 from .support.postgres import BAD_SETTING, database_name, with_database
 from .support.processes import BIN
@@ -174,11 +173,9 @@ def test_a_bad_setting_stops_the_test_run_before_any_test(
     assert stopped.value.returncode == BAD_SETTING
 
 
-# Each entry point once as a real process, all at once, and a test run: each only starts and stops,
-# and importing is nearly all they do, so they begin early in the run (see head_start). One test
-# reads all the entry points' processes and one the test run's: under pytest-xdist each set then
-# runs on one worker, not on every worker that has a test of the module.
-@head_start("refusing_processes")
+# Each entry point once as a real process, all at once, and a test run: each only starts and stops.
+# One test reads all the entry points' processes and one the test run's: under pytest-xdist each
+# set then runs on one worker, not on every worker that has a test of the module.
 def refuse_in_every_entry_point() -> dict[str, subprocess.CompletedProcess[str]]:
     env, _ = BAD_SETTINGS[A_URL_OF_ANOTHER_DATABASE]
     with ThreadPoolExecutor(max_workers=len(ENTRY_POINTS)) as pool:
@@ -186,7 +183,6 @@ def refuse_in_every_entry_point() -> dict[str, subprocess.CompletedProcess[str]]
     return {name: future.result() for name, future in started.items()}
 
 
-@head_start("refused_test_run")
 def refuse_a_test_run() -> subprocess.CompletedProcess[str]:
     env, _ = BAD_TEST_DATABASE_URL
     return run(TEST_RUN, **env)
@@ -194,14 +190,12 @@ def refuse_a_test_run() -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def refusing_processes() -> dict[str, subprocess.CompletedProcess[str]]:
-    processes: dict[str, subprocess.CompletedProcess[str]] = result_of("refusing_processes")
-    return processes
+    return refuse_in_every_entry_point()
 
 
 @pytest.fixture
 def refused_test_run() -> subprocess.CompletedProcess[str]:
-    process: subprocess.CompletedProcess[str] = result_of("refused_test_run")
-    return process
+    return refuse_a_test_run()
 
 
 def test_every_refusing_process_prints_one_line_and_no_traceback(
@@ -372,7 +366,6 @@ def test_a_port_in_use_stops_the_server_in_one_line(
 
 
 # The same refusal from each command as a real process: the status, the one line, no traceback.
-@head_start("unusable_database_processes")
 def refuse_an_unusable_database() -> dict[str, subprocess.CompletedProcess[str]]:
     url = f"postgresql://app:{PASSWORD}@127.0.0.1:9/app"
     with ThreadPoolExecutor(max_workers=len(COMMANDS)) as pool:
@@ -382,8 +375,7 @@ def refuse_an_unusable_database() -> dict[str, subprocess.CompletedProcess[str]]
 
 @pytest.fixture
 def unusable_database_processes() -> dict[str, subprocess.CompletedProcess[str]]:
-    processes: dict[str, subprocess.CompletedProcess[str]] = result_of("unusable_database_processes")
-    return processes
+    return refuse_an_unusable_database()
 
 
 def test_every_command_refuses_an_unusable_database_in_one_line(

@@ -6,7 +6,6 @@ pytest_plugins = [
     "tests.support.hangs",
     "tests.support.declared",
     "tests.support.live",
-    "tests.support.head_start",
     "tests.support.database",
 {%- if cookiecutter.auth == "jwt" %}
     # The suite's identity provider: a real HTTP server, its keys made for this run.

@@ -16,20 +16,13 @@ from {{ cookiecutter.package_name }}.db.client import BoundedClient
 from {{ cookiecutter.package_name }}.db.tortoise_config import CONNECTION
 
 from .clients import app_client
-from .head_start import head_start
 from .postgres import database_name, with_database
 from .protocols import CountQueries, Sql
 from .standalone_clients import create_database, drop_database, recreate_database, rows, standalone
-from .tortoise_cli import TortoiseMigrator, drift, tortoise
+from .tortoise_cli import TortoiseMigrator, tortoise
 
 # Tortoise logs every statement it sends here (transaction control goes through asyncpg unlogged).
 STATEMENT_LOG = logging.getLogger("tortoise.db_client")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The drift check, a `tortoise` process of about a second, begins early for the tests that use
-    # `migrator` (see head_start).
-    head_start("migrator")(drift)
 
 
 @pytest.fixture(scope="session")

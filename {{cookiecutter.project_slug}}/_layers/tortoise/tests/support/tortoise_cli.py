@@ -15,8 +15,8 @@ TORTOISE = Path(sys.executable).with_name("tortoise")  # the console script of t
 APP = "models"
 
 
-# The run's environment as collection leaves it: the drift check below may run while other tests
-# run, and must not see what those tests set for themselves (a bad setting, say).
+# The run's environment as collection leaves it: the CLI must not see what a test sets for itself
+# (a bad setting, say).
 INHERITED = dict(os.environ)
 # makemigrations compares the models with the migration files and never connects; a URL on a port
 # nothing listens on (9, discard) would make a Tortoise that did connect fail at once, not touch data.
@@ -49,7 +49,7 @@ async def tortoise(url: str, *arguments: str, cwd: Path = PROJECT) -> str:
 def drift() -> list[str]:
     """What `tortoise makemigrations` would write: it has no check mode, so it runs on a scratch copy
     of migrations/ and any new file it leaves there is the difference. It reads only the code and the
-    migration files, so a serial run begins it early (conftest.py's pytest_configure)."""
+    migration files."""
     checked_in = {path.name for path in (PROJECT / "migrations").glob("*.py")}
     with tempfile.TemporaryDirectory(prefix="drift-") as scratch:
         root = Path(scratch)
@@ -78,11 +78,7 @@ class TortoiseMigrator:
         await tortoise(self.url, "downgrade", APP)  # no target: every migration of the app
 
     async def drift(self) -> list[str]:
-        # Imported here: conftest.py imports this module before its plugins, head_start among them.
-        from .head_start import result_of
-
-        found: list[str] = await asyncio.to_thread(result_of, "migrator")
-        return found
+        return await asyncio.to_thread(drift)
 
     async def tables(self) -> set[str]:
         return await tables(self.url)
