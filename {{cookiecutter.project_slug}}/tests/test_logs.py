@@ -14,7 +14,8 @@ from {{ cookiecutter.package_name }}.core.logs import APP_LOGGER, ConsoleFormatt
 from {{ cookiecutter.package_name }}.core.request_id import HEADER
 from {{ cookiecutter.package_name }}.core.settings import Settings
 
-from .support.committed_rows import committed_item, row_locked
+from .support import probe
+from .support.committed_rows import committed_probe_row, row_locked
 from .support.live import FAULT_TIMEOUT, PathTo, StartApp, unreachable_database_url
 from .support.protocols import Sql
 
@@ -66,13 +67,13 @@ async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
     # The app's loggers, as in production: the root logger stays at WARNING.
     with caplog.at_level(logging.INFO, logger=APP_LOGGER):
         async with (
-            committed_item(live_sql) as item_id,
+            committed_probe_row(live_sql) as row_id,
             start_app(db_statement_timeout=FAULT_TIMEOUT, log_level="INFO") as client,
-            row_locked(live_sql, "items", item_id),
+            row_locked(live_sql, probe.TABLE, row_id),
         ):
             response = await client.patch(
-                path_to("update_item", item_id=item_id),
-                json={"description": UNLOGGED_VALUE},
+                path_to("update_probe_row", row_id=row_id),
+                json={"name": UNLOGGED_VALUE},
                 headers={HEADER: "req-timeout-1"},
             )
 
@@ -84,7 +85,7 @@ async def test_every_line_of_a_failing_request_carries_its_id_and_its_sqlstate(
     assert failure["sqlstate"] == "57014"
     assert failure["failure"] == Failure.TIMEOUT.code
     access = json.loads(JsonFormatter().format(mine[1]))
-    path = path_to("update_item", item_id=item_id)
+    path = path_to("update_probe_row", row_id=row_id)
     assert (access["method"], access["path"], access["status"]) == ("PATCH", path, 504)
     assert UNLOGGED_VALUE not in caplog.text
 
@@ -95,7 +96,7 @@ async def test_lines_never_hold_the_database_password(
     url = unreachable_database_url(PASSWORD)
     with caplog.at_level(logging.DEBUG, logger=APP_LOGGER):
         async with start_app(database_url=url, db_connect_timeout=1, log_level="DEBUG") as client:
-            assert (await client.get(path_to("get_item", item_id=1))).status_code == 503
+            assert (await client.get(path_to("get_probe_row", row_id=1))).status_code == 503
             assert (await client.get(path_to("ready"))).status_code == 503
 
     formatted = [formatter.format(record) for record in caplog.records for formatter in FORMATTERS]

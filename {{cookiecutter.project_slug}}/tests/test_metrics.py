@@ -5,7 +5,8 @@ import re
 
 from httpx import AsyncClient
 
-from .support.committed_rows import committed_item, row_locked
+from .support import probe
+from .support.committed_rows import committed_probe_row, row_locked
 from .support.live import PathTo, StartApp
 from .support.polling import eventually
 from .support.protocols import Sql
@@ -30,14 +31,14 @@ def requests_counted(text: str, handler: str, method: str) -> float:
 
 
 async def test_request_latency_is_a_histogram_by_route(client: AsyncClient, path_to: PathTo) -> None:
-    items = path_to("list_items")  # also the route's template, the handler label: it has no parameters
-    before = requests_counted((await client.get(path_to("metrics"))).text, items, "GET")
+    rows = path_to("list_probe_rows")  # also the route's template, the handler label: it has no parameters
+    before = requests_counted((await client.get(path_to("metrics"))).text, rows, "GET")
 
-    await client.get(items, params={"limit": 3})
+    await client.get(rows, params={"limit": 3})
 
     text = (await client.get(path_to("metrics"))).text
     assert "# TYPE http_request_duration_seconds histogram" in text
-    assert requests_counted(text, items, "GET") == before + 1  # the run's app: earlier tests counted too
+    assert requests_counted(text, rows, "GET") == before + 1  # the run's app: earlier tests counted too
     assert f'handler="{path_to("metrics")}"' not in text  # scrapes do not count themselves
 
 
@@ -49,31 +50,31 @@ def answered(text: str, handler: str, status: str) -> float:
 
 
 async def test_requests_are_counted_by_route_and_status_class(client: AsyncClient, path_to: PathTo) -> None:
-    item_route = path_to("list_items") + "/{item_id}"  # the template, as the route declares it
+    row_route = path_to("list_probe_rows") + "/{row_id}"  # the template, as the route declares it
     stray = "/no-such-page-4242"
     before = (await client.get(path_to("metrics"))).text
 
-    assert (await client.get(path_to("get_item", item_id=424242))).status_code == 404
+    assert (await client.get(path_to("get_probe_row", row_id=424242))).status_code == 404
     assert (await client.get(stray)).status_code == 404
 
     text = (await client.get(path_to("metrics"))).text
-    assert answered(text, item_route, "4xx") == answered(before, item_route, "4xx") + 1
+    assert answered(text, row_route, "4xx") == answered(before, row_route, "4xx") + 1
     # A path no route matched is one series, "none": any URL a client makes up is not a new one.
     assert answered(text, "none", "4xx") == answered(before, "none", "4xx") + 1
     assert stray not in text
 
 
 async def test_pool_gauges_follow_the_pool(start_app: StartApp, live_sql: Sql, path_to: PathTo) -> None:
-    async with committed_item(live_sql) as item_id, start_app() as client:
-        await client.get(path_to("list_items"))  # the pool has opened
+    async with committed_probe_row(live_sql) as row_id, start_app() as client:
+        await client.get(path_to("list_probe_rows"))  # the pool has opened
         idle = (await client.get(path_to("metrics"))).text
         for name in POOL_GAUGES:
             gauge(idle, f"db_pool_{name}")
         assert gauge(idle, "db_pool_checked_out") == 0
 
-        async with row_locked(live_sql, "items", item_id):
+        async with row_locked(live_sql, probe.TABLE, row_id):
             waiting = asyncio.create_task(
-                client.patch(path_to("update_item", item_id=item_id), json={"price_cents": 2})
+                client.patch(path_to("update_probe_row", row_id=row_id), json={"n": 2})
             )
             assert await eventually(lambda: has_active_session(live_sql))
             busy = (await client.get(path_to("metrics"))).text

@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 from httpx import AsyncClient
 
-from .support.committed_rows import committed_item, row_locked
+from .support import probe
+from .support.committed_rows import committed_probe_row, row_locked
 from .support.live import PathTo, StartApp
 from .support.polling import eventually
 from .support.protocols import Sql
@@ -57,19 +58,19 @@ async def sessions_seen(live_sql: Sql, stop: asyncio.Event) -> Sessions:
 async def test_steady_load_opens_no_new_sessions(
     start_app: StartApp, live_sql: Sql, path_to: PathTo, readers: int
 ) -> None:
-    items = path_to("list_items")
+    rows = path_to("list_probe_rows")
     async with start_app(db_pool_size=RESTING, db_max_overflow=OVERFLOW) as client:
         # Warm until a whole round changes no session: the pool then holds what the load needs at
         # its busiest (which a busy machine may take more than one round to reach).
         for _ in range(WARM_UPS):
             warming = await app_session_ids(live_sql)
-            await read_steadily(client, items, readers, WARM_UP)
+            await read_steadily(client, rows, readers, WARM_UP)
             if await app_session_ids(live_sql) == warming:
                 break
         before = await app_session_ids(live_sql)
         stop = asyncio.Event()
         watching = asyncio.create_task(sessions_seen(live_sql, stop))
-        answered = await read_steadily(client, items, readers, MEASURED)
+        answered = await read_steadily(client, rows, readers, MEASURED)
         stop.set()
         seen = await watching
         after = await app_session_ids(live_sql)
@@ -94,13 +95,13 @@ async def test_a_connection_beyond_the_pool_size_closes_once_idle(
     clock = asyncio.get_running_loop().time
     [(since,)] = await live_sql("SELECT clock_timestamp()")  # the sessions of this test's app only
     async with (
-        committed_item(live_sql) as item_id,
+        committed_probe_row(live_sql) as row_id,
         start_app(db_pool_size=1, db_max_overflow=BURST, db_pool_idle_timeout=IDLE_TIMEOUT) as client,
     ):
-        item = path_to("update_item", item_id=item_id)
-        async with row_locked(live_sql, "items", item_id):
+        row = path_to("update_probe_row", row_id=row_id)
+        async with row_locked(live_sql, probe.TABLE, row_id):
             # Each update waits on the lock, holding a connection of its own.
-            updates = [client.patch(item, json={"price_cents": n}) for n in range(BURST)]
+            updates = [client.patch(row, json={"n": n}) for n in range(BURST)]
             waiting = asyncio.gather(*updates)
             assert await eventually(lambda: waits_on_the_lock(live_sql, since, BURST))
         assert {response.status_code for response in await waiting} == {200}

@@ -3,7 +3,6 @@ OTEL_TRACES_EXPORTER says (here the console), with the SQL's placeholders and ne
 
 import asyncio
 import json
-import re
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from fastapi import FastAPI
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
+from .support import probe
 from .support.live import PathTo, StartApp
 from .support.protocols import Sql
 
@@ -53,19 +53,19 @@ async def test_requests_and_statements_are_traced_without_values(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    items = path_to("create_item")  # also the route's template, which names its span
+    rows = path_to("create_probe_row")  # also the route's template, which names its span
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
     try:
         async with start_app(tracing_enabled=True) as client:
-            response = await client.post(items, json={"name": MARKER, "price_cents": 1})
+            response = await client.post(rows, json={"name": MARKER})
             assert response.status_code == 201
     finally:
-        await live_sql(f"DELETE FROM items WHERE name = '{MARKER}'")
+        await live_sql(f"DELETE FROM {probe.TABLE} WHERE name = '{MARKER}'")
 
     output = capsys.readouterr().out  # the provider flushed its spans when the app stopped
     found = spans(output)
-    [request] = [span for span in found if span["name"] == f"POST {items}"]
-    inserts = [span for span in found if re.match(r'INSERT INTO "?items"? ', statement(span))]
+    [request] = [span for span in found if span["name"] == f"POST {rows}"]
+    inserts = [span for span in found if statement(span).startswith(f"INSERT INTO {probe.TABLE} ")]
     assert inserts, [span["name"] for span in found]
     assert {span["context"]["trace_id"] for span in inserts} == {request["context"]["trace_id"]}
     assert MARKER not in output

@@ -1,23 +1,24 @@
-"""Committed rows, for the tests whose app has a pool of its own and commits for real: an item made
-for a block, another session's lock on a row (to keep a request waiting), accounts removed after."""
+"""Committed rows, for the tests whose app has a pool of its own and commits for real: a probe row
+made for a block, another session's lock on a row (to keep a request waiting), accounts removed after."""
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from . import probe
 from .polling import eventually
 from .protocols import Sql
 from .server_sessions import THIS_DATABASE
 
 
 @contextlib.asynccontextmanager
-async def committed_item(live_sql: Sql) -> AsyncIterator[int]:
-    """An item committed for the block (so another session can lock it), deleted after."""
-    [(new_id,)] = await live_sql("INSERT INTO items (name, price_cents) VALUES ('waits', 1) RETURNING id")
+async def committed_probe_row(live_sql: Sql) -> AsyncIterator[int]:
+    """A probe row committed for the block (so another session can lock it), deleted after."""
+    [(new_id,)] = await live_sql(f"INSERT INTO {probe.TABLE} (name) VALUES ('waits') RETURNING id")
     try:
         yield int(new_id)
     finally:
-        await live_sql(f"DELETE FROM items WHERE id = {int(new_id)}")
+        await live_sql(f"DELETE FROM {probe.TABLE} WHERE id = {int(new_id)}")
 
 
 @contextlib.asynccontextmanager

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from blockbuster import BlockBuster, BlockingError
 
+from . import probe
 from .blocking import driver_rules
 from .protocols import Sql
 
@@ -15,12 +16,13 @@ SERVICE = "{{ cookiecutter.package_name }}"
 
 @pytest.fixture(autouse=True)
 async def no_rows_left_behind(live_sql: Sql, service_tables: tuple[str, ...]) -> AsyncIterator[None]:
-    """`service_tables` (tests/conftest.py): the tables a test must leave as it found them."""
+    """`service_tables` (tests/conftest.py) and the probe's: the tables a test must leave as it found them."""
     yield
-    counts = " + ".join(f"(SELECT count(*) FROM {table})" for table in service_tables)
+    tables = (*service_tables, probe.TABLE)
+    counts = " + ".join(f"(SELECT count(*) FROM {table})" for table in tables)
     [(left,)] = await live_sql(f"SELECT {counts}")
     if left:  # cleared, so the test that left them fails alone, not every test after it too
-        await live_sql(f"TRUNCATE {', '.join(service_tables)}")
+        await live_sql(f"TRUNCATE {', '.join(tables)}")
     assert left == 0, f"{left} committed row(s) left behind"
 
 

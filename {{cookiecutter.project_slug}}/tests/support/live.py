@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.core.settings import Settings
 from .clients import app_client
 from .declared import record_responses
 from .postgres import named_server, test_server_url, test_settings
+from .probe import with_probe
 
 StartApp = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 AppFactory = Callable[[Settings], FastAPI]
@@ -53,7 +54,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture(scope="session")
 async def app(settings: Settings, app_factory: AppFactory) -> AsyncIterator[FastAPI]:
     """The app for the whole run, lifespan started; tests reach it through `client`."""
-    application = record_responses(app_factory(settings))
+    application = record_responses(with_probe(app_factory(settings)))
     async with LifespanManager(application):
         yield application
 
@@ -71,7 +72,8 @@ def start_app(settings: Settings, app_factory: AppFactory) -> StartApp:
 
     @contextlib.asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[AsyncClient]:
-        app = record_responses(app_factory(Settings(_env_file=None, **(settings.model_dump() | changes))))
+        changed = Settings(_env_file=None, **(settings.model_dump() | changes))
+        app = record_responses(with_probe(app_factory(changed)))
         async with LifespanManager(app), app_client(app) as client:
             yield client
 

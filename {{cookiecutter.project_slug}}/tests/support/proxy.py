@@ -1,5 +1,5 @@
-"""A TCP proxy in front of PostgreSQL that a test can cut, restore, or make forget its connections:
-the network failing for real."""
+"""A TCP proxy in front of PostgreSQL that a test can cut, restore, hold, or make forget its
+connections: the network failing for real."""
 
 import asyncio
 import contextlib
@@ -19,6 +19,9 @@ class Proxy:
         self._pipes: set[asyncio.Task[None]] = set()
         self._server_sides: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._forgotten: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+        self.held = 0  # what arrived while held, in reads: a request is waiting on the network
         self.port = 0
 
     @property
@@ -57,6 +60,14 @@ class Proxy:
             self._forgotten.add(pipe)
             server_writer.close()
 
+    def hold(self) -> None:
+        """Keep what either side sends until `release()`, as a stalled network does: connections
+        stay open and nothing arrives."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
@@ -90,6 +101,9 @@ class Proxy:
         reset: asyncio.StreamWriter | None = None,
     ) -> None:
         while data := await reader.read(65536):
+            if not self._flowing.is_set():
+                self.held += 1
+                await self._flowing.wait()
             if pipe in self._forgotten:
                 if reset is not None:  # the app spoke on a connection the network forgot
                     reset.transport.abort()

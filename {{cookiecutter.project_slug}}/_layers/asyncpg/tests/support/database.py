@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.db import Database, engine_url
 from {{ cookiecutter.package_name }}.db.sqlalchemy_engine import WRITE_ISOLATION
 
+from . import probe
 from .alembic_migrator import AlembicMigrator, alembic_config
 from .clients import app_client
 from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
@@ -56,9 +57,16 @@ def rows(result: Any) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> str:
-    """The test database, created if missing and migrated to head once per run."""
+    """The test database, created if missing and migrated to head once per run, with the probe's table."""
     await create_database(server_url)
     await asyncio.to_thread(command.upgrade, alembic_config(async_url(server_url)), "head")
+    engine = create_async_engine(async_url(server_url), poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            for statement in probe.CREATE_TABLE:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
     return server_url
 
 

@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.db import Database, engine_url
 from {{ cookiecutter.package_name }}.db.sqlalchemy_engine import WRITE_ISOLATION, WritesInTransactions
 from {{ cookiecutter.package_name }}.db.threadpool import WorkerThreads
 
+from . import probe
 from .alembic_migrator import AlembicMigrator, alembic_config
 from .clients import app_client
 from .postgres import THROWAWAY_SETTINGS, database_name, test_settings, with_database
@@ -61,9 +62,16 @@ def execute(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> str:
-    """The test database, created if missing and migrated to head once per run."""
+    """The test database, created if missing and migrated to head once per run, with the probe's table."""
     create_database(server_url)
     command.upgrade(alembic_config(psycopg_url(server_url)), "head")
+    engine = create_engine(psycopg_url(server_url), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            for statement in probe.CREATE_TABLE:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
     return server_url
 
 

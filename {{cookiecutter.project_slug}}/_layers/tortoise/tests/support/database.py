@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.db.client import BoundedClient
 from {{ cookiecutter.package_name }}.db.tortoise_config import CONNECTION
 
+from . import probe
 from .clients import app_client
 from .postgres import database_name, with_database
 from .protocols import CountQueries, Sql
@@ -27,9 +28,13 @@ STATEMENT_LOG = logging.getLogger("tortoise.db_client")
 
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> str:
-    """The test database, created if missing and migrated once per run by `tortoise migrate`."""
+    """The test database, created if missing and migrated once per run by `tortoise migrate`, with the
+    probe's table."""
     await create_database(server_url)
     await tortoise(server_url, "migrate")
+    async with standalone(server_url) as client:
+        for statement in probe.CREATE_TABLE:
+            await client.execute_script(statement)
     return server_url
 
 

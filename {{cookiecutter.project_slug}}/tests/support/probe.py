@@ -1,0 +1,98 @@
+"""The template's probe: a table of its own outside the service's schema, and routes on it through
+the driver's session, added to every app the tests start. The tests of how the service behaves (its
+faults, pool, logs, metrics, tracing) read, write and hold requests with it, not with the example,
+so they stay when the example goes."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Path, Query, {% if cookiecutter.auth == "jwt" %}Security, {% endif %}status
+from pydantic import BaseModel, ConfigDict, Field
+
+from {{ cookiecutter.package_name }}.api.responses import Kind, {% if cookiecutter.auth == "jwt" %}error_responses, {% endif %}responses
+{%- if cookiecutter.auth == "jwt" %}
+from {{ cookiecutter.package_name }}.auth.deps import authorize
+{%- endif %}
+from {{ cookiecutter.package_name }}.core.errors import NotFound
+from {{ cookiecutter.package_name }}.db import SessionDep
+
+from .probe_rows import read, write
+
+TABLE = "test_probe.rows"
+# Run once per run on the test database, after its migrations (the driver's `database_url`).
+CREATE_TABLE = (
+    "CREATE SCHEMA IF NOT EXISTS test_probe",
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (id serial PRIMARY KEY, name text NOT NULL UNIQUE,"
+    " n integer NOT NULL DEFAULT 0)",
+)
+COLUMNS = "id, name, n"
+
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Number = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
+
+class NewProbeRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    n: Number = 0
+
+
+class ProbeChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    n: Number | None = None
+
+
+class ProbeRow(BaseModel):
+    id: int
+    name: str
+    n: int
+
+
+{% if cookiecutter.auth == "jwt" -%}
+# A token, as every route of the service needs one (api/security.py); no scope, as the probe is no resource.
+router = APIRouter(
+    prefix="/test-probe/rows",
+    tags=["test-probe"],
+    dependencies=[Security(authorize)],
+    responses=error_responses(401, 503),
+)
+{%- else -%}
+router = APIRouter(prefix="/test-probe/rows", tags=["test-probe"])
+{%- endif %}
+
+
+@router.get("", responses=responses(Kind.LIST))
+async def list_probe_rows(
+    session: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> list[ProbeRow]:
+    found = await read(session, f"SELECT {COLUMNS} FROM {TABLE} ORDER BY id LIMIT :limit", limit=limit)
+    return [ProbeRow.model_validate(row) for row in found]
+
+
+@router.get("/{row_id}", responses=responses(Kind.READ))
+async def get_probe_row(row_id: RowId, session: SessionDep) -> ProbeRow:
+    return one(await read(session, f"SELECT {COLUMNS} FROM {TABLE} WHERE id = :id", id=row_id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+async def create_probe_row(body: NewProbeRow, session: SessionDep) -> ProbeRow:
+    statement = f"INSERT INTO {TABLE} (name, n) VALUES (:name, :n) RETURNING {COLUMNS}"
+    return one(await write(session, statement, name=body.name, n=body.n))
+
+
+@router.patch("/{row_id}", responses=responses(Kind.CHANGE))
+async def update_probe_row(row_id: RowId, body: ProbeChange, session: SessionDep) -> ProbeRow:
+    changed = "name = coalesce(:name, name), n = coalesce(:n, n)"
+    statement = f"UPDATE {TABLE} SET {changed} WHERE id = :id RETURNING {COLUMNS}"
+    return one(await write(session, statement, id=row_id, name=body.name, n=body.n))
+
+
+def one(found: list[dict[str, object]]) -> ProbeRow:
+    if not found:
+        raise NotFound("Probe row not found.")
+    return ProbeRow.model_validate(found[0])
+
+
+def with_probe(app: FastAPI) -> FastAPI:
+    app.include_router(router)
+    return app
