@@ -274,9 +274,10 @@ def ci_commands(project: Path, ci: str) -> list[str]:
 
 
 def test_ci_installs_pgbouncer_before_the_suite(baked: tuple[Path, dict[str, Any]]) -> None:
-    """The baked PgBouncer test looks for `pgbouncer` on PATH or at /usr/sbin/pgbouncer (where Debian's
-    package puts it), runs it as another user when it is root (a GitLab job's container; GitHub's runner
-    is not root), and fails instead of skipping when CI=true: so the job must install it first."""
+    """The baked PgBouncer fixture (tests/support/pgbouncer.py) looks for `pgbouncer` on PATH or at
+    /usr/sbin/pgbouncer (where Debian's package puts it), runs it as another user when it is root (a
+    GitLab job's container; GitHub's runner is not root), and fails instead of skipping when CI=true:
+    so the job must install it first."""
     project, context = baked
     if context["ci"] == "none":
         pytest.skip("ci=none bakes no CI file")
@@ -285,7 +286,7 @@ def test_ci_installs_pgbouncer_before_the_suite(baked: tuple[Path, dict[str, Any
     [suite] = [n for n, line in enumerate(commands) if line.strip().startswith("uv run pytest")]
     assert installs, commands
     assert installs[0] < suite
-    test = (project / "tests" / "test_pgbouncer.py").read_text()
+    test = (project / "tests" / "support" / "pgbouncer.py").read_text()
     assert '"/usr/sbin/pgbouncer"' in test
     assert 'os.environ.get("CI") == "true"' in test
 

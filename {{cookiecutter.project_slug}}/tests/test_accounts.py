@@ -3,14 +3,16 @@
 {% if cookiecutter.jobs == "postgres" %}import json
 {% endif %}from collections.abc import Awaitable, Callable
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from httpx import AsyncClient, Response
 
-from {{ cookiecutter.package_name }}.core.errors import InsufficientFunds
+from {{ cookiecutter.package_name }}.core.errors import INVALID_REQUEST, InsufficientFunds
 
 from .support.live import PathTo
 from .support.protocols import CountQueries, Sql
+from .test_bad_input import HOSTILE_NUMBERS, HOSTILE_STRINGS
 
 Account = dict[str, Any]
 OpenAccount = Callable[..., Awaitable[Account]]
@@ -202,3 +204,45 @@ async def test_a_transfer_enqueues_its_job_and_a_refused_one_none(
     payload, request_id = rows[-1]
     assert (json.loads(payload)["transfer_id"], request_id) == (sent.json()["id"], "enqueue-1")
 {%- endif %}
+
+
+UNKNOWN_FIELDS: dict[str, Any] = {
+    "create_account": ({"owner": "ann", "balance": 5}, ["body", "balance"]),
+    "create_transfer": (
+        {"from_account_id": 1, "to_account_id": 2, "amount_cents": 5, "memo": "rent"},
+        ["body", "memo"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("route", "request_"), UNKNOWN_FIELDS.items(), ids=UNKNOWN_FIELDS.keys())
+async def test_an_unknown_field_is_422_naming_it(
+    client: AsyncClient, path_to: PathTo, route: str, request_: tuple[Any, list[str | int]]
+) -> None:
+    body, where = request_
+
+    response = await client.post(path_to(route), json=body)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": INVALID_REQUEST,
+        "detail": [{"loc": where, "msg": ANY, "type": "extra_forbidden"}],
+    }
+
+
+@pytest.mark.parametrize("value", HOSTILE_STRINGS, ids=repr)
+async def test_hostile_owners_are_4xx(client: AsyncClient, path_to: PathTo, value: Any) -> None:
+    response = await client.post(path_to("create_account"), json={"owner": value})
+    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
+
+
+async def test_hostile_amounts_are_4xx_or_accepted(client: AsyncClient, path_to: PathTo) -> None:
+    accounts, transfers = path_to("create_account"), path_to("create_transfer")
+    for value in HOSTILE_NUMBERS:
+        for path, body in [
+            (accounts, {"owner": "o", "balance_cents": value}),
+            (transfers, {"from_account_id": value, "to_account_id": 1, "amount_cents": 1}),
+            (transfers, {"from_account_id": 1, "to_account_id": 2, "amount_cents": value}),
+        ]:
+            response = await client.post(path, json=body)
+            assert response.status_code < 500, (path, value, response.status_code, response.text)

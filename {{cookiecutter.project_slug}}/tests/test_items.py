@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }}.core.errors import INVALID_REQUEST, Conflic
 
 from .support.live import PathTo
 from .support.protocols import CountQueries
+from .test_bad_input import HOSTILE_NUMBERS, HOSTILE_STRINGS, refused
 
 CreateItem = Callable[..., Awaitable[dict[str, Any]]]
 # Bodies the app refuses, each with where it says the problem is and pydantic's type for it.
@@ -216,3 +217,50 @@ async def test_bulk_size_is_bounded(client: AsyncClient, path_to: PathTo, size: 
     body = [{"name": f"n-{n}"} for n in range(size)]
 
     assert (await client.post(path_to("create_items"), json=body)).status_code == 422
+
+
+# Each write with a body: its method, path parameters, a body it accepts but for one field it does
+# not name, and where that field is (test_bad_input.py holds the same for the probe).
+UNKNOWN_FIELDS: dict[str, tuple[str, dict[str, Any], Any, list[str | int]]] = {
+    "create_item": ("POST", {}, {"name": "widget", "price": "9.99"}, ["body", "price"]),
+    "create_items": ("POST", {}, [{"name": "widget"}, {"name": "lamp", "cost": 1}], ["body", 1, "cost"]),
+    "update_item": ("PATCH", {"item_id": 1}, {"name": "widget", "nmae": "lamp"}, ["body", "nmae"]),
+}
+
+
+@pytest.mark.parametrize(("route", "request_"), UNKNOWN_FIELDS.items(), ids=UNKNOWN_FIELDS.keys())
+async def test_an_unknown_field_is_422_naming_it(
+    client: AsyncClient,
+    path_to: PathTo,
+    route: str,
+    request_: tuple[str, dict[str, Any], Any, list[str | int]],
+) -> None:
+    method, params, body, where = request_
+
+    response = await client.request(method, path_to(route, **params), json=body)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": INVALID_REQUEST,
+        "detail": [{"loc": where, "msg": ANY, "type": "extra_forbidden"}],
+    }
+
+
+@pytest.mark.parametrize("value", HOSTILE_STRINGS, ids=repr)
+async def test_hostile_names_are_4xx(client: AsyncClient, path_to: PathTo, value: Any) -> None:
+    response = await client.post(path_to("create_item"), json={"name": value})
+    assert refused(response.status_code), (response.status_code, response.text[:300])
+
+
+@pytest.mark.parametrize("value", [v for v in HOSTILE_STRINGS if v not in ("", None, "x" * 201)], ids=repr)
+async def test_hostile_descriptions_are_4xx(client: AsyncClient, path_to: PathTo, value: Any) -> None:
+    response = await client.post(path_to("create_item"), json={"name": "ok", "description": value})
+    assert refused(response.status_code), (response.status_code, response.text[:300])
+
+
+async def test_hostile_prices_are_4xx_or_accepted(client: AsyncClient, path_to: PathTo) -> None:
+    for value in HOSTILE_NUMBERS:
+        response = await client.post(
+            path_to("create_item"), json={"name": f"n-{value!r}", "price_cents": value}
+        )
+        assert response.status_code < 500, (value, response.status_code, response.text)

@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }} import repository
 from {{ cookiecutter.package_name }}.core.errors import (
     INTERNAL_ERROR,
     INTERNAL_ERROR_DETAIL,
@@ -19,6 +18,7 @@ from {{ cookiecutter.package_name }}.core.errors import (
 )
 from {{ cookiecutter.package_name }}.schemas import ErrorBody
 
+from .support import probe
 from .support.clients import app_client
 from .support.declared import Seen, problems
 from .support.live import PathTo
@@ -33,9 +33,9 @@ def operations(app: FastAPI) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def template(app: FastAPI, operation_id: str) -> str:
-    """The path template of an operation (`/items/{item_id}`), as the schema and the recorder name it."""
+    """An operation's path template (`/test-probe/rows/{row_id}`), as the schema and the recorder name it."""
     [name] = [name for name, operation in operations(app) if operation["operationId"] == operation_id]
-    return name.partition(" ")[2]  # "GET /items/{item_id}": the path after the method
+    return name.partition(" ")[2]  # "GET /test-probe/rows/{row_id}": the path after the method
 
 
 def test_every_declared_error_has_the_error_body(app: FastAPI) -> None:
@@ -62,22 +62,22 @@ def test_request_bodies_refuse_unknown_fields(app: FastAPI) -> None:
         for _, operation in operations(app)
         if "requestBody" in operation
     ]
-    # A body is a model, or a list of them (the bulk insert).
+    # A body is a model, or a list of them (a bulk insert).
     refs = [body.get("items", body)["$ref"] for body in bodies]
     models = {ref.rpartition("/")[2] for ref in refs}
 
-    assert {"ItemCreate", "ItemUpdate", "AccountCreate", "TransferCreate"} <= models
+    assert {"NewProbeRow", "ProbeChange"} <= models  # the probe's, and the service's own
     for model in models:
         assert schema["components"]["schemas"][model]["additionalProperties"] is False, model
     # Responses stay open: a client built from the schema ignores a field it does not know.
-    assert "additionalProperties" not in schema["components"]["schemas"]["Item"]
+    assert "additionalProperties" not in schema["components"]["schemas"]["ProbeRow"]
 
 
 def test_operation_ids_are_the_route_names(app: FastAPI) -> None:
     ids = [operation["operationId"] for _, operation in operations(app)]
 
     assert len(ids) == len(set(ids)), ids
-    assert "get_item" in ids
+    assert "get_probe_row" in ids
 
 
 def test_every_operation_declares_unexpected_failures(app: FastAPI) -> None:
@@ -92,8 +92,8 @@ def test_every_operation_declares_unexpected_failures(app: FastAPI) -> None:
         # is an unknown id's too: one `not_found` for clients to branch on.
         pytest.param("GET", None, {}, 404, NotFound.code, id="unknown-path"),
         # Starlette's refusal: its code is the status's name, which no constant of the app holds.
-        pytest.param("PUT", "list_items", {}, 405, "method_not_allowed", id="unknown-method"),
-        pytest.param("GET", "get_item", {"item_id": 0}, 422, INVALID_REQUEST, id="invalid-id"),
+        pytest.param("PUT", "list_probe_rows", {}, 405, "method_not_allowed", id="unknown-method"),
+        pytest.param("GET", "get_probe_row", {"row_id": 0}, 422, INVALID_REQUEST, id="invalid-id"),
     ],
 )
 async def test_refusals_have_the_error_body(
@@ -116,16 +116,16 @@ async def test_refusals_have_the_error_body(
 
 
 async def test_a_wrong_method_keeps_the_allow_header(client: AsyncClient, path_to: PathTo) -> None:
-    response = await client.put(path_to("list_items"))
+    response = await client.put(path_to("list_probe_rows"))
 
-    assert "POST" in response.headers["allow"]  # Starlette names the first matching route's methods
+    assert "GET" in response.headers["allow"]  # Starlette names the first matching route's methods
 
 
 async def test_a_body_that_cannot_be_read_is_400_with_the_error_body(
     client: AsyncClient, path_to: PathTo
 ) -> None:
     response = await client.post(
-        path_to("create_item"), content=b"\xff", headers={"content-type": "application/json"}
+        path_to("create_probe_row"), content=b"\xff", headers={"content-type": "application/json"}
     )
 
     assert response.status_code == 400
@@ -140,23 +140,23 @@ async def test_an_unexpected_failure_is_500_with_the_error_body(
     async def broken(*_: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(repository, "get_item", broken)
+    monkeypatch.setattr(probe, "read", broken)
     async with app_client(app, raise_app_exceptions=False) as http:
-        response = await http.get(path_to("get_item", item_id=1))
+        response = await http.get(path_to("get_probe_row", row_id=1))
 
     assert response.status_code == 500
     assert response.json() == {"code": INTERNAL_ERROR, "detail": INTERNAL_ERROR_DETAIL}
-    assert [(seen.route, seen.status) for seen in seen_responses] == [(template(app, "get_item"), 500)]
+    assert [(seen.route, seen.status) for seen in seen_responses] == [(template(app, "get_probe_row"), 500)]
 
 
 def test_responses_unlike_the_schema_are_reported(app: FastAPI, path_to: PathTo) -> None:
-    item = template(app, "get_item")
+    row = template(app, "get_probe_row")
 
     def seen(route: str | None, status: int, body: bytes) -> Seen:
-        return Seen("GET", path_to("get_item", item_id=1), route, status, body, route is not None, app)
+        return Seen("GET", path_to("get_probe_row", row_id=1), route, status, body, route is not None, app)
 
-    not_found = b'{"code": "not_found", "detail": "Item not found."}'
-    assert problems(seen(item, 404, not_found)) == []
-    assert problems(seen(item, 410, b'{"code": "gone", "detail": "Gone."}'))
-    assert problems(seen(item, 404, b'{"detail": "Not Found"}'))
+    not_found = b'{"code": "not_found", "detail": "Probe row not found."}'
+    assert problems(seen(row, 404, not_found)) == []
+    assert problems(seen(row, 410, b'{"code": "gone", "detail": "Gone."}'))
+    assert problems(seen(row, 404, b'{"detail": "Not Found"}'))
     assert problems(seen(None, 404, b"Not Found"))

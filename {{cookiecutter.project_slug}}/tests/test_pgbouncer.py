@@ -2,150 +2,38 @@
 prepared statement may outlive its transaction, since the next one may run on another server session."""
 
 import asyncio
-import getpass
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from collections.abc import AsyncIterator
 
 import pytest
 
-from .support.committed_rows import delete_accounts
+from .support import probe
 from .support.live import PathTo, StartApp
-from .support.processes import free_port
 from .support.protocols import Sql
 
-PGBOUNCER = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
-
-
-def run_as(database_url: str) -> str:
-    """PgBouncer refuses to run as root. Run it as the owner of the server's unix socket (who can
-    reach it), or as nobody for a TCP server."""
-    socket_dir = parse_qs(urlsplit(database_url).query).get("host", [""])[0]
-    if socket_dir.startswith("/"):
-        return pwd.getpwuid(Path(socket_dir).stat().st_uid).pw_name
-    return "nobody"
-
-
-def bouncer_config(database_url: str, port: int, folder: Path) -> Path:
-    target = urlsplit(database_url)
-    socket_dir = parse_qs(target.query).get("host", [""])[0]
-    host = socket_dir or target.hostname or "127.0.0.1"
-    login = f"user={unquote(target.username or 'postgres')}"
-    if target.password:
-        login += f" password={unquote(target.password)}"
-    config = folder / "pgbouncer.ini"
-    config.write_text(
-        "[databases]\n"
-        f"* = host={host} port={target.port or 5432} {login}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        "auth_type = any\npool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 500\n"
-        f"logfile = {folder / 'pgbouncer.log'}\npidfile = {folder / 'pgbouncer.pid'}\n"
-    )
-    return config
-
 
 @pytest.fixture
-def pgbouncer_url(database_url: str) -> Iterator[str]:
-    if PGBOUNCER is None:
-        missing = "pgbouncer is not installed (Debian/Ubuntu: apt-get install pgbouncer)"
-        if os.environ.get("CI") == "true":  # GitHub and GitLab set it: their job installs pgbouncer
-            pytest.fail(missing)
-        pytest.skip(missing)
-    port = free_port()
-    # Not under pytest's tmp_path: as root that is private to root, and PgBouncer runs as RUN_AS.
-    with tempfile.TemporaryDirectory(prefix="pgbouncer-") as folder:
-        config = bouncer_config(database_url, port, Path(folder))
-        command = [PGBOUNCER, str(config)]
-        if os.geteuid() == 0:
-            user = run_as(database_url)
-            shutil.chown(folder, user)
-            command = [PGBOUNCER, "-u", user, str(config)]
-        yield from serve(command, port, Path(folder), database_url)
-
-
-def serve(command: list[str], port: int, folder: Path, database_url: str) -> Iterator[str]:
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) as bouncer:  # noqa: S603
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    log = folder / "pgbouncer.log"
-                    assert bouncer.poll() is None, log.read_text() if log.exists() else "pgbouncer exited"
-                    assert time.monotonic() < deadline, "pgbouncer did not listen within 10 s"
-                    time.sleep(0.05)
-            target = urlsplit(database_url)
-            user = target.username or getpass.getuser()
-            yield f"postgresql://{user}:{target.password or ''}@127.0.0.1:{port}{target.path}"
-        finally:
-            bouncer.terminate()
-            bouncer.wait(timeout=10)
-
-
-@pytest.fixture
-async def bouncer_items_deleted_after(live_sql: Sql) -> AsyncIterator[None]:
-    """The test's items are committed for real; they go when it ends."""
+async def bouncer_rows_deleted_after(live_sql: Sql) -> AsyncIterator[None]:
+    """The test's rows are committed for real; they go when it ends."""
     yield
-    await live_sql("DELETE FROM items WHERE name LIKE 'bouncer-%'")
+    await live_sql(f"DELETE FROM {probe.TABLE} WHERE name LIKE 'bouncer-%'")
 
 
 async def test_the_api_works_behind_pgbouncer(
-    start_app: StartApp, pgbouncer_url: str, live_sql: Sql, bouncer_items_deleted_after: None, path_to: PathTo
+    start_app: StartApp, pgbouncer_url: str, bouncer_rows_deleted_after: None, path_to: PathTo
 ) -> None:
     async with start_app(database_url=pgbouncer_url, db_pgbouncer=True) as client:
         assert (await client.get(path_to("ready"))).status_code == 200
         # Many clients at once on 4 server sessions: each statement lands wherever the pool puts it.
         created = await asyncio.gather(
-            *(client.post(path_to("create_item"), json={"name": f"bouncer-{n}"}) for n in range(40))
+            *(client.post(path_to("create_probe_row"), json={"name": f"bouncer-{n}"}) for n in range(40))
         )
         assert {response.status_code for response in created} == {201}
+        row = path_to("update_probe_row", row_id=created[0].json()["id"])
+        changed = await asyncio.gather(*(client.patch(row, json={"n": n}) for n in range(40)))
+        assert {response.status_code for response in changed} == {200}
         for _ in range(3):
             pages = await asyncio.gather(
-                *(client.get(path_to("list_items"), params={"limit": 5}) for _ in range(40))
+                *(client.get(path_to("list_probe_rows"), params={"limit": 5}) for _ in range(40))
             )
             assert {response.status_code for response in pages} == {200}
-        bulk = await client.post(
-            path_to("create_items"), json=[{"name": f"bouncer-bulk-{n}"} for n in range(50)]
-        )
-        assert bulk.status_code == 201
-        assert (await client.post(path_to("create_item"), json={"name": "bouncer-0"})).status_code == 409
-
-        opened = [
-            (
-                await client.post(path_to("create_account"), json={"owner": owner, "balance_cents": 1000})
-            ).json()["id"]
-            for owner in ("x", "y")
-        ]
-        try:
-            moves = await asyncio.gather(
-                *(
-                    client.post(
-                        path_to("create_transfer"),
-                        json={
-                            "from_account_id": opened[n % 2],
-                            "to_account_id": opened[1 - n % 2],
-                            "amount_cents": 7,
-                        },
-                    )
-                    for n in range(40)
-                )
-            )
-            statuses = [response.status_code for response in moves]
-            assert set(statuses) <= {201, 409}
-            assert 201 in statuses
-            history = await client.get(path_to("list_transfers", account_id=opened[0]))
-            assert history.status_code == 200
-            # Every transfer that went through is in the history of the account at both its ends.
-            assert len(history.json()) == statuses.count(201)
-        finally:
-            await delete_accounts(live_sql, opened)
+        assert (await client.post(path_to("create_probe_row"), json={"name": "bouncer-0"})).status_code == 409

@@ -14,5 +14,7 @@ pytest_plugins = [
 {%- if cookiecutter.jobs == "postgres" %}
     # `start_worker`: the project's worker in a process of its own.
     "tests.support.workers",
+    # `pgbouncer_url`: a real PgBouncer in front of the test database.
+    "tests.support.pgbouncer",
 {%- endif %}
 ]

@@ -5,9 +5,10 @@ so they stay when the example goes."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query, {% if cookiecutter.auth == "jwt" %}Security, {% endif %}status
+from fastapi import APIRouter, FastAPI, Path, {% if cookiecutter.auth == "jwt" %}Security, {% endif %}status
 from pydantic import BaseModel, ConfigDict, Field
 
+from {{ cookiecutter.package_name }}.api.params import Limit, Offset
 from {{ cookiecutter.package_name }}.api.responses import Kind, {% if cookiecutter.auth == "jwt" %}error_responses, {% endif %}responses
 {%- if cookiecutter.auth == "jwt" %}
 from {{ cookiecutter.package_name }}.auth.deps import authorize
@@ -28,17 +29,18 @@ COLUMNS = "id, name, n"
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Number = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]  # text holds no NUL
 
 
 class NewProbeRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
+    name: Name
     n: Number = 0
 
 
 class ProbeChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Name | None = None
     n: Number | None = None
 
 
@@ -62,10 +64,9 @@ router = APIRouter(prefix="/test-probe/rows", tags=["test-probe"])
 
 
 @router.get("", responses=responses(Kind.LIST))
-async def list_probe_rows(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
-) -> list[ProbeRow]:
-    found = await read(session, f"SELECT {COLUMNS} FROM {TABLE} ORDER BY id LIMIT :limit", limit=limit)
+async def list_probe_rows(session: SessionDep, limit: Limit = 10, offset: Offset = 0) -> list[ProbeRow]:
+    statement = f"SELECT {COLUMNS} FROM {TABLE} ORDER BY id LIMIT :limit OFFSET :offset"
+    found = await read(session, statement, limit=limit, offset=offset)
     return [ProbeRow.model_validate(row) for row in found]
 
 
@@ -85,6 +86,12 @@ async def update_probe_row(row_id: RowId, body: ProbeChange, session: SessionDep
     changed = "name = coalesce(:name, name), n = coalesce(:n, n)"
     statement = f"UPDATE {TABLE} SET {changed} WHERE id = :id RETURNING {COLUMNS}"
     return one(await write(session, statement, id=row_id, name=body.name, n=body.n))
+
+
+@router.delete("/{row_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(Kind.DELETE))
+async def delete_probe_row(row_id: RowId, session: SessionDep) -> None:
+    if not await write(session, f"DELETE FROM {TABLE} WHERE id = :id RETURNING id", id=row_id):
+        raise NotFound("Probe row not found.")
 
 
 def one(found: list[dict[str, object]]) -> ProbeRow:

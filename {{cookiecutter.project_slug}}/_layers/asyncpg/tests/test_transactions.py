@@ -16,24 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.db import Database, open_database
-from {{ cookiecutter.package_name }}.models import Item
 
+from .support import probe
+from .support.probe_model import ProbeRecord
 from .support.protocols import Sql
 
 
-async def add_flush_add_commit(session: AsyncSession, first: Item, second: Item) -> None:
+async def add_flush_add_commit(session: AsyncSession, first: ProbeRecord, second: ProbeRecord) -> None:
     session.add(first)
     await session.flush()  # the first INSERT has run: only a transaction can take it back now
     session.add(second)
     await session.commit()
 
 
-async def read_then_add_and_commit(session: AsyncSession, first: Item, second: Item) -> None:
-    await session.scalar(select(func.count()).select_from(Item))  # the connection is taken for a read
+async def read_then_add_and_commit(session: AsyncSession, first: ProbeRecord, second: ProbeRecord) -> None:
+    await session.scalar(select(func.count()).select_from(ProbeRecord))  # the connection is taken for a read
     await add_flush_add_commit(session, first, second)
 
 
-async def begin_block(session: AsyncSession, first: Item, second: Item) -> None:
+async def begin_block(session: AsyncSession, first: ProbeRecord, second: ProbeRecord) -> None:
     async with session.begin():
         session.add(first)
         await session.flush()
@@ -41,7 +42,7 @@ async def begin_block(session: AsyncSession, first: Item, second: Item) -> None:
 
 
 WRITES = [add_flush_add_commit, read_then_add_and_commit, begin_block]
-Write = Callable[[AsyncSession, Item, Item], Awaitable[None]]
+Write = Callable[[AsyncSession, ProbeRecord, ProbeRecord], Awaitable[None]]
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Path:
     tag: str = field(default_factory=lambda: f"transaction-{uuid.uuid4()}")  # in the names it writes
 
     async def names_stored(self) -> list[str]:
-        rows = await self.sql(f"SELECT name FROM items WHERE name LIKE '{self.tag}%'")
+        rows = await self.sql(f"SELECT name FROM {probe.TABLE} WHERE name LIKE '{self.tag}%'")
         return sorted(name for (name,) in rows)
 
 
@@ -64,7 +65,7 @@ def tests_session(app: FastAPI, sql: Sql) -> Path:
 async def apps_engine(app: FastAPI, live_sql: Sql) -> AsyncIterator[Path]:
     committed = Path(app.state.database, live_sql)
     yield committed
-    await live_sql(f"DELETE FROM items WHERE name LIKE '{committed.tag}%'")
+    await live_sql(f"DELETE FROM {probe.TABLE} WHERE name LIKE '{committed.tag}%'")
 
 
 @pytest.fixture(params=["tests_session", "apps_engine"])
@@ -73,14 +74,14 @@ def path(request: pytest.FixtureRequest) -> Path:
     return path
 
 
-def named(name: str) -> Item:
-    return Item(name=name, price_cents=1)
+def named(name: str) -> ProbeRecord:
+    return ProbeRecord(name=name)
 
 
 @pytest.mark.parametrize("write", WRITES)
 async def test_a_write_that_fails_half_way_leaves_nothing(path: Path, write: Write) -> None:
     async with path.database.session() as session:
-        with pytest.raises(IntegrityError):  # the second item's name is the first's
+        with pytest.raises(IntegrityError):  # the second row's name is the first's
             await write(session, named(path.tag), named(path.tag))
 
     assert await path.names_stored() == []
@@ -108,6 +109,6 @@ async def test_a_connection_rests_in_autocommit_after_a_write(settings: Settings
                 await asyncio.sleep(0.01)
                 second = await session.scalar(select(func.now()))
     finally:
-        await live_sql(f"DELETE FROM items WHERE name LIKE '{tag}%'")
+        await live_sql(f"DELETE FROM {probe.TABLE} WHERE name LIKE '{tag}%'")
 
     assert first != second

@@ -18,24 +18,25 @@ from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.db import Database, open_database
-from {{ cookiecutter.package_name }}.models import Item
 
+from .support import probe
+from .support.probe_model import ProbeRecord
 from .support.protocols import Sql
 
 
-def add_flush_add_commit(session: Session, first: Item, second: Item) -> None:
+def add_flush_add_commit(session: Session, first: ProbeRecord, second: ProbeRecord) -> None:
     session.add(first)
     session.flush()  # the first INSERT has run: only a transaction can take it back now
     session.add(second)
     session.commit()
 
 
-def read_then_add_and_commit(session: Session, first: Item, second: Item) -> None:
-    session.scalar(select(func.count()).select_from(Item))  # the connection is taken for a read
+def read_then_add_and_commit(session: Session, first: ProbeRecord, second: ProbeRecord) -> None:
+    session.scalar(select(func.count()).select_from(ProbeRecord))  # the connection is taken for a read
     add_flush_add_commit(session, first, second)
 
 
-def begin_block(session: Session, first: Item, second: Item) -> None:
+def begin_block(session: Session, first: ProbeRecord, second: ProbeRecord) -> None:
     with session.begin():
         session.add(first)
         session.flush()
@@ -43,7 +44,7 @@ def begin_block(session: Session, first: Item, second: Item) -> None:
 
 
 WRITES = [add_flush_add_commit, read_then_add_and_commit, begin_block]
-Write = Callable[[Session, Item, Item], None]
+Write = Callable[[Session, ProbeRecord, ProbeRecord], None]
 
 
 @dataclass
@@ -53,10 +54,10 @@ class Path:
     tag: str = field(default_factory=lambda: f"transaction-{uuid.uuid4()}")  # in the names it writes
 
     async def names_stored(self) -> list[str]:
-        rows = await self.sql(f"SELECT name FROM items WHERE name LIKE '{self.tag}%'")
+        rows = await self.sql(f"SELECT name FROM {probe.TABLE} WHERE name LIKE '{self.tag}%'")
         return sorted(name for (name,) in rows)
 
-    async def run(self, write: Write, first: Item, second: Item) -> None:
+    async def run(self, write: Write, first: ProbeRecord, second: ProbeRecord) -> None:
         def in_a_session() -> None:
             with self.database.sessionmaker() as session:
                 write(session, first, second)
@@ -73,7 +74,7 @@ def tests_session(app: FastAPI, sql: Sql) -> Path:
 async def apps_engine(app: FastAPI, live_sql: Sql) -> AsyncIterator[Path]:
     committed = Path(app.state.database, live_sql)
     yield committed
-    await live_sql(f"DELETE FROM items WHERE name LIKE '{committed.tag}%'")
+    await live_sql(f"DELETE FROM {probe.TABLE} WHERE name LIKE '{committed.tag}%'")
 
 
 @pytest.fixture(params=["tests_session", "apps_engine"])
@@ -82,13 +83,13 @@ def path(request: pytest.FixtureRequest) -> Path:
     return path
 
 
-def named(name: str) -> Item:
-    return Item(name=name, price_cents=1)
+def named(name: str) -> ProbeRecord:
+    return ProbeRecord(name=name)
 
 
 @pytest.mark.parametrize("write", WRITES)
 async def test_a_write_that_fails_half_way_leaves_nothing(path: Path, write: Write) -> None:
-    with pytest.raises(IntegrityError):  # the second item's name is the first's
+    with pytest.raises(IntegrityError):  # the second row's name is the first's
         await path.run(write, named(path.tag), named(path.tag))
 
     assert await path.names_stored() == []
@@ -119,6 +120,6 @@ async def test_a_connection_rests_in_autocommit_after_a_write(settings: Settings
         async with open_database(one_connection) as database:
             first, second = await asyncio.to_thread(write_then_read_twice, database, tag)
     finally:
-        await live_sql(f"DELETE FROM items WHERE name LIKE '{tag}%'")
+        await live_sql(f"DELETE FROM {probe.TABLE} WHERE name LIKE '{tag}%'")
 
     assert first != second

@@ -13,8 +13,8 @@ from tortoise.transactions import in_transaction
 
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.db.tortoise_config import CONNECTION
-from {{ cookiecutter.package_name }}.models import Item
 
+from .support import probe
 from .support.protocols import Sql
 
 
@@ -25,14 +25,14 @@ class Path:
     tag: str = field(default_factory=lambda: f"transaction-{uuid.uuid4()}")  # in the names it writes
 
     async def names_stored(self) -> list[str]:
-        rows = await self.sql(f"SELECT name FROM items WHERE name LIKE '{self.tag}%'")
+        rows = await self.sql(f"SELECT name FROM {probe.TABLE} WHERE name LIKE '{self.tag}%'")
         return sorted(name for (name,) in rows)
 
     async def create_two(self, first: str, second: str) -> None:
         with self.database.session():
-            async with in_transaction(CONNECTION):
-                await Item.create(name=first, price_cents=1)
-                await Item.create(name=second, price_cents=1)
+            async with in_transaction(CONNECTION) as connection:
+                for name in (first, second):
+                    await connection.execute_query(f"INSERT INTO {probe.TABLE} (name) VALUES ($1)", [name])
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def tests_session(app: FastAPI, sql: Sql) -> Path:
 async def apps_pool(app: FastAPI, live_sql: Sql) -> AsyncIterator[Path]:
     committed = Path(app.state.database, live_sql)
     yield committed
-    await live_sql(f"DELETE FROM items WHERE name LIKE '{committed.tag}%'")
+    await live_sql(f"DELETE FROM {probe.TABLE} WHERE name LIKE '{committed.tag}%'")
 
 
 @pytest.fixture(params=["tests_session", "apps_pool"])
@@ -54,7 +54,7 @@ def path(request: pytest.FixtureRequest) -> Path:
 
 
 async def test_a_write_that_fails_half_way_leaves_nothing(path: Path) -> None:
-    with pytest.raises(IntegrityError):  # the second item's name is the first's
+    with pytest.raises(IntegrityError):  # the second row's name is the first's
         await path.create_two(path.tag, path.tag)
 
     assert await path.names_stored() == []
