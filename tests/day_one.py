@@ -1,6 +1,7 @@
 """A team's first change to a baked project, as the baked README's "Adding a field, adding a resource"
 lists it: `sku` on items and a small `tags` resource, written per driver where the layers differ."""
 
+import re
 from pathlib import Path
 
 # The same in every layer: bodies, routes, tests.
@@ -248,3 +249,118 @@ def add_field_and_resource(project: Path, package: str, driver: str) -> list[Pat
     (tests / "test_tags.py").write_text(TAG_TESTS)
     replace(tests / "conftest.py", '"idempotency_keys")', '"idempotency_keys", "tags")')
     return touched
+
+
+# The example, as the baked README's "Removing the example" names it.
+EXAMPLE_MODULES = {
+    "asyncpg": ["repository.py", "queries.py"],
+    "tortoise": ["repository.py"],
+    "sync-threadpool": ["repository.py", "sync_repository.py", "queries.py"],
+}
+EXAMPLE_TESTS = ["test_items.py", "test_accounts.py", "test_concurrency.py", "test_idempotency.py"]
+EXAMPLE_MODELS = ("Item", "Account", "Transfer", "AuditEvent")
+EXAMPLE_SCHEMAS = (
+    *("ItemCreate", "ItemUpdate", "Item", "ItemPage"),
+    *("AccountCreate", "Account", "AccountRef"),
+    *("TransferCreate", "Transfer", "TransferDetail"),
+)
+REMOVE = {
+    "asyncpg": ["alembic", "revision", "--autogenerate", "-m", "remove the example"],
+    "tortoise": ["makemigrations", "--name", "remove_the_example"],
+    "sync-threadpool": ["alembic", "revision", "--autogenerate", "-m", "remove the example"],
+}
+
+
+def without_classes(path: Path, names: tuple[str, ...]) -> None:
+    """The module without the top-level classes named: each from its `class` line to the next
+    top-level statement. A name the module no longer has fails loudly."""
+    lines = path.read_text().splitlines(keepends=True)
+    kept: list[str] = []
+    skipping = False
+    found = set()
+    for line in lines:
+        starts = re.match(r"class (\w+)\b", line)
+        if starts:
+            skipping = starts[1] in names
+            found.add(starts[1])
+        elif skipping and line.strip() and not line[0].isspace():
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    assert set(names) <= found, f"{path.name}: no class {sorted(set(names) - found)}"
+    path.write_text(re.sub(r"\n{3,}", "\n\n\n", "".join(kept)))
+
+
+def remove_example(project: Path, package: str, driver: str) -> list[Path]:
+    """Take the example out by hand, as the README says; returns the files deleted or edited."""
+    src = project / "src" / package
+    deleted = [src / "api" / "items.py", src / "api" / "accounts.py"]
+    deleted += [src / module for module in EXAMPLE_MODULES[driver]]
+    deleted += [project / "tests" / test for test in EXAMPLE_TESTS]
+    if (project / "tests" / "jobs").is_dir():
+        deleted.append(project / "tests" / "jobs" / "test_transfer_completed.py")
+    for path in deleted:
+        path.unlink()
+    api = src / "api" / "__init__.py"
+    replace(api, "from . import accounts, health, items\n", "from . import health\n")
+    replace(api, "(health.router, items.router, accounts.router)", "(health.router,)")
+    without_classes(src / "models.py", EXAMPLE_MODELS)
+    without_classes(src / "schemas.py", EXAMPLE_SCHEMAS)
+    conftest = project / "tests" / "conftest.py"
+    tables = re.search(r"    return \(.*\"items\".*\)\n", conftest.read_text())
+    assert tables, "conftest.py: no service_tables with items"
+    replace(conftest, tables[0], '    return ("idempotency_keys",)\n')
+    return [*deleted, api, src / "models.py", src / "schemas.py", conftest]
+
+
+def statements(lines: list[str]) -> list[list[str]]:
+    """Lines grouped by statement: each group begins at a line indented as the first one is, but
+    for the closing bracket of a statement that began there."""
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    grouped: list[list[str]] = []
+    for line in lines:
+        starts = line.strip() and not line.strip().startswith((")", "]"))  # not a closing bracket
+        if not grouped or (starts and len(line) - len(line.lstrip()) == indent):
+            grouped.append([line])
+        else:
+            grouped[-1].append(line)
+    return grouped
+
+
+def transfers_first(migration: Path) -> None:
+    """What the README asks of the written migration: both tools write the tables' drops (and
+    Alembic their creations) in name order, so by hand `transfers`, which refers to `accounts`, is
+    dropped first, and created last."""
+    text = migration.read_text()
+    is_transfers = re.compile(r"\"transfers\"|\"Transfer\"")
+    bodies = (
+        (r"(?<=def upgrade\(\) -> None:\n)(.*?\n)(?=\n)", False),
+        (r"(?<=def downgrade\(\) -> None:\n)(.*)\Z", True),
+        (r"(?<=operations = \[\n)(.*?\n)(?=    \])", False),
+    )
+    for block, last in bodies:
+        found = re.search(block, text, re.S)
+        if not found:
+            continue
+        grouped = statements(found[1].splitlines(keepends=True))
+        ordered = sorted(grouped, key=lambda lines: bool(is_transfers.search("".join(lines))) == last)
+        text = text[: found.start(1)] + "".join("".join(lines) for lines in ordered) + text[found.end(1) :]
+    migration.write_text(text)
+
+
+# The example's check constraints, which Tortoise's 0001_initial.py adds on their own.
+TORTOISE_CHECKS = {
+    "Account": "ck_accounts_balance_not_negative",
+    "Item": "ck_items_price_not_negative",
+    "Transfer": "ck_transfers_amount_positive",
+}
+
+
+def tortoise_checks_removed_first(migration: Path) -> None:
+    """What the README asks of Tortoise's written migration: each check constraint removed before its
+    table, so that rolling back re-creates it (Tortoise's table creation leaves it out)."""
+    removals = "".join(
+        f'        ops.RemoveConstraint(model_name="{model}", name="{name}"),\n'
+        for model, name in TORTOISE_CHECKS.items()
+    )
+    replace(migration, "    operations = [\n", "    operations = [\n" + removals)

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from . import pythons
-from .day_one import GENERATE, add_field_and_resource
+from .day_one import (
+    GENERATE,
+    REMOVE,
+    add_field_and_resource,
+    remove_example,
+    tortoise_checks_removed_first,
+    transfers_first,
+)
 from .servers import free_port
 from .template import DRIVERS
 from .test_variants import baked, clean_env, request, shown, uv
@@ -76,9 +83,9 @@ def run_dev(project: Path) -> str:
     return printed
 
 
-def readme_steps(project: Path) -> str:
+def readme_steps(project: Path, section: str = "Adding a field, adding a resource") -> str:
     readme = (project / "README.md").read_text()
-    return readme.split("## Adding a field, adding a resource", 1)[1].split("\n## ", 1)[0]
+    return readme.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
 
 
 def migrations(project: Path) -> set[Path]:
@@ -121,5 +128,35 @@ def test_first_field_and_resource_as_the_readme_says(fresh: tuple[Path, str]) ->
     # variants' own way (the serial run adds a minute each and proves nothing more).
     parallel = () if driver == DRIVERS[0] else ("-n", "2")
     suite = uv(project, "run", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider", *parallel)
+    assert suite.returncode == 0, shown(suite)
+    assert re.search(r"\b[0-9]+ passed", suite.stdout)
+
+
+def test_the_example_removed_as_the_readme_says(fresh: tuple[Path, str]) -> None:
+    """What a team does first: the example out, as the README's steps say; the migration its
+    driver's tool writes, mended as they say; then the checks and the whole suite green."""
+    project, driver = fresh
+    package = project.name.replace("-", "_")
+    steps = readme_steps(project, "Removing the example")
+
+    touched = remove_example(project, package, driver)
+    assert [path.name for path in touched if not re.search(rf"[`/]{re.escape(path.name)}`", steps)] == []
+    fixed = uv(project, "run", "ruff", "check", "--fix", "--quiet")
+    assert fixed.returncode == 0, shown(fixed)
+    migrated = uv(project, "run", "migrate")
+    assert migrated.returncode == 0, shown(migrated)
+    before = migrations(project)
+    assert f"uv run {' '.join(REMOVE[driver][:2])}" in steps
+    generated = uv(project, "run", *REMOVE[driver])
+    assert generated.returncode == 0, shown(generated)
+    [written] = migrations(project) - before
+    transfers_first(written)
+    if driver == "tortoise":
+        tortoise_checks_removed_first(written)
+
+    for check in (["ruff", "check"], ["ruff", "format", "--check"], ["mypy"]):
+        checked = uv(project, "run", *check)
+        assert checked.returncode == 0, f"{' '.join(check)}: {shown(checked)}"
+    suite = uv(project, "run", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider", "-n", "2")
     assert suite.returncode == 0, shown(suite)
     assert re.search(r"\b[0-9]+ passed", suite.stdout)

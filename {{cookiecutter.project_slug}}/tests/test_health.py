@@ -60,7 +60,7 @@ async def test_unreachable_database_is_503_not_500(unreachable_client: AsyncClie
     assert (await unreachable_client.get(path_to("live"))).status_code == 200
 
     ready = await unreachable_client.get(path_to("ready"))
-    data = await unreachable_client.get(path_to("get_item", item_id=1))
+    data = await unreachable_client.get(path_to("get_probe_row", row_id=1))
 
     for response in (ready, data):
         assert response.status_code == 503

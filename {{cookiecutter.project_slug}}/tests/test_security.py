@@ -31,7 +31,7 @@ def test_a_bad_url_is_reported_without_its_password() -> None:
 
 async def test_cors_is_closed_by_default(client: AsyncClient, path_to: PathTo) -> None:
     preflight = await client.options(
-        path_to("create_item"),
+        path_to("create_probe_row"),
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
 
@@ -53,7 +53,7 @@ async def test_database_failures_are_logged_once_without_secrets(
     url = unreachable_database_url(PASSWORD)
     with caplog.at_level(logging.INFO):
         async with start_app(database_url=url, db_connect_timeout=1) as client:
-            response = await client.get(path_to("get_item", item_id=1))
+            response = await client.get(path_to("get_probe_row", row_id=1))
 
     assert response.status_code == 503
     failures = [record for record in caplog.records if "database failure" in record.getMessage()]

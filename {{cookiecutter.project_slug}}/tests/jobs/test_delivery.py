@@ -1,21 +1,15 @@
 """A `transfer.completed` job posts to TRANSFER_WEBHOOK_URL at least once, never twice at a time:
 a worker killed mid-delivery leaves the job to another after JOBS_LEASE, SIGTERM lets the delivery
 in hand finish before the worker exits 0 (not ready meanwhile), two workers share a backlog without
-losing a job, a worker that lost its database is not ready and runs jobs again once it is back,
-without a restart, and a transfer answered 201 by a process killed at once is still delivered."""
+losing a job, and a worker that lost its database is not ready and runs jobs again once it is
+back, without a restart."""
 
 import asyncio
 import signal
 
-import httpx
-
-{% if cookiecutter.auth == "jwt" %}from ..support.auth_provider import caller_headers
-{% endif %}from ..support.committed_rows import delete_accounts
-from ..support.live import PathTo
 from ..support.polling import eventually
 from ..support.protocols import Sql
 from ..support.proxy import proxy_to
-from ..support.serving import serving
 from ..support.webhooks import Receiver, receiving
 from ..support.workers import StartWorker, Worker, queued
 
@@ -135,30 +129,3 @@ async def test_a_worker_that_lost_its_database_runs_jobs_once_it_is_back(
         back = await worker.get("/health/ready")
 
     assert (away.status_code, away.json()["code"], back.status_code) == (503, "not_taking_jobs", 200)
-
-
-async def test_a_transfer_answered_201_is_delivered_though_its_process_was_killed_at_once(
-    start_worker: StartWorker, live_sql: Sql, database_url: str, path_to: PathTo
-) -> None:
-    accounts = await live_sql(
-        "INSERT INTO accounts (owner, balance_cents)"
-        " VALUES ('killed-after-201', 100), ('killed-after-201', 0) RETURNING id"
-    )
-    [source, target] = [int(account_id) for (account_id,) in accounts]
-    try:
-        async with receiving() as receiver, serving(database_url, path_to) as server:
-            async with httpx.AsyncClient(base_url=server.url, timeout=30{{ ", headers=caller_headers()" if cookiecutter.auth == "jwt" }}) as http:
-                body = {"from_account_id": source, "to_account_id": target, "amount_cents": 5}
-                sent = await http.post(path_to("create_transfer"), json=body)
-            server.process.send_signal(signal.SIGKILL)  # before anything it does after the response
-            await asyncio.to_thread(server.process.wait, 30)
-            assert sent.status_code == 201, sent.text
-            worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
-
-            async def delivered_transfer() -> bool:
-                assert worker.running(), worker.tail()
-                return sent.json()["id"] in {delivery.body["transfer_id"] for delivery in receiver.deliveries}
-
-            assert await eventually(delivered_transfer, within=30), worker.tail()
-    finally:
-        await delete_accounts(live_sql, [source, target])

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Path, {% if cookiecutter.auth == "jwt" %}Security, {% endif %}status
 from pydantic import BaseModel, ConfigDict, Field
 
+from {{ cookiecutter.package_name }}.api.idempotency import document, idempotent
 from {{ cookiecutter.package_name }}.api.params import Limit, Offset
 from {{ cookiecutter.package_name }}.api.responses import Kind, {% if cookiecutter.auth == "jwt" %}error_responses, {% endif %}responses
 {%- if cookiecutter.auth == "jwt" %}
@@ -76,6 +77,7 @@ async def get_probe_row(row_id: RowId, session: SessionDep) -> ProbeRow:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=responses(Kind.CREATE))
+@idempotent
 async def create_probe_row(body: NewProbeRow, session: SessionDep) -> ProbeRow:
     statement = f"INSERT INTO {TABLE} (name, n) VALUES (:name, :n) RETURNING {COLUMNS}"
     return one(await write(session, statement, name=body.name, n=body.n))
@@ -92,6 +94,10 @@ async def update_probe_row(row_id: RowId, body: ProbeChange, session: SessionDep
 async def delete_probe_row(row_id: RowId, session: SessionDep) -> None:
     if not await write(session, f"DELETE FROM {TABLE} WHERE id = :id RETURNING id", id=row_id):
         raise NotFound("Probe row not found.")
+
+
+# The schema's word on the replay header and a reused key, for the idempotent route above.
+document(router)
 
 
 def one(found: list[dict[str, object]]) -> ProbeRow:

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import queries
+from . import idempotency_queries
 from .core.idempotency import Answer, Claim, Kept
 from .db.sqlalchemy_engine import WritesInTransactions
 
@@ -21,9 +21,9 @@ class KeyedTransaction:
         """The row an earlier request committed for this key, or None: the key is this request's."""
         key = {"scope": claim.scope, "key": claim.key}
         await self._keys.execute(
-            queries.CLAIM_KEY, {**key, "fingerprint": claim.fingerprint, "ttl": claim.ttl}
+            idempotency_queries.CLAIM_KEY, {**key, "fingerprint": claim.fingerprint, "ttl": claim.ttl}
         )
-        row = (await self._keys.execute(queries.LOCK_KEY, key)).one()
+        row = (await self._keys.execute(idempotency_queries.LOCK_KEY, key)).one()
         if row.status_code is None:
             return None
         return Kept(row.fingerprint, Answer(row.status_code, row.response_body))
@@ -35,7 +35,7 @@ class KeyedTransaction:
             "status_code": answer.status_code,
             "body": answer.body,
         }
-        await self._keys.execute(queries.KEEP_ANSWER, values)
+        await self._keys.execute(idempotency_queries.KEEP_ANSWER, values)
 
 
 @asynccontextmanager

@@ -3,7 +3,7 @@ each call: SQLAlchemy finds a statement it already has in its compiled cache wit
 again and computing its cache key, a large share of a call's CPU. A statement that runs rarely
 reads better where it is used."""
 
-from sqlalchemy import BindParameter, bindparam, or_, select, text
+from sqlalchemy import BindParameter, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from .models import Account, Item, Transfer
@@ -29,22 +29,4 @@ TRANSFERS_PAGE = (
     .order_by(Transfer.id.desc())
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
-)
-
-# An Idempotency-Key (api/idempotency.py). The claim inserts the key, or takes over one that expired;
-# a row another transaction holds makes it wait for that one to end. The lock then reads the row as
-# committed, or as this transaction just wrote it.
-CLAIM_KEY = text(
-    "INSERT INTO idempotency_keys (scope, key, fingerprint, expires_at)"
-    " VALUES (:scope, :key, :fingerprint, now() + make_interval(secs => :ttl))"
-    " ON CONFLICT (scope, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status_code = NULL,"
-    " response_body = NULL, expires_at = EXCLUDED.expires_at WHERE idempotency_keys.expires_at <= now()"
-)
-LOCK_KEY = text(
-    "SELECT fingerprint, status_code, response_body FROM idempotency_keys"
-    " WHERE scope = :scope AND key = :key FOR UPDATE"
-)
-KEEP_ANSWER = text(
-    "UPDATE idempotency_keys SET status_code = :status_code, response_body = :body"
-    " WHERE scope = :scope AND key = :key"
 )

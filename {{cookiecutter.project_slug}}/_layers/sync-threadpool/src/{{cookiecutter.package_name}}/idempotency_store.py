@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.orm import Session
 
-from . import queries
+from . import idempotency_queries
 from .core.idempotency import Answer, Claim, Kept
 from .db.sqlalchemy_engine import WritesInTransactions
 from .db.threadpool import RUNNING, THREADS, WorkerThreads, in_threadpool
@@ -28,8 +28,9 @@ def _begin(session: Session) -> Session:
 
 def _claim(session: Session, claim: Claim) -> Kept | None:
     key = {"scope": claim.scope, "key": claim.key}
-    session.execute(queries.CLAIM_KEY, {**key, "fingerprint": claim.fingerprint, "ttl": claim.ttl})
-    row = session.execute(queries.LOCK_KEY, key).one()
+    values = {**key, "fingerprint": claim.fingerprint, "ttl": claim.ttl}
+    session.execute(idempotency_queries.CLAIM_KEY, values)
+    row = session.execute(idempotency_queries.LOCK_KEY, key).one()
     if row.status_code is None:
         return None
     return Kept(row.fingerprint, Answer(row.status_code, row.response_body))
@@ -37,7 +38,7 @@ def _claim(session: Session, claim: Claim) -> Kept | None:
 
 def _keep_and_commit(session: Session, claim: Claim, answer: Answer) -> None:
     values = {"scope": claim.scope, "key": claim.key, "status_code": answer.status_code, "body": answer.body}
-    session.execute(queries.KEEP_ANSWER, values)
+    session.execute(idempotency_queries.KEEP_ANSWER, values)
     session.commit()
 
 
