@@ -92,8 +92,7 @@ async def update_probe_row(row_id: RowId, body: ProbeChange, session: SessionDep
 
 @router.delete("/{row_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(Kind.DELETE))
 async def delete_probe_row(row_id: RowId, session: SessionDep) -> None:
-    if not await write(session, f"DELETE FROM {TABLE} WHERE id = :id RETURNING id", id=row_id):
-        raise NotFound("Probe row not found.")
+    one(await write(session, f"DELETE FROM {TABLE} WHERE id = :id RETURNING {COLUMNS}", id=row_id))
 
 
 # The schema's word on the replay header and a reused key, for the idempotent route above.
