@@ -257,7 +257,7 @@ EXAMPLE_MODULES = {
     "tortoise": ["repository.py"],
     "sync-threadpool": ["repository.py", "sync_repository.py", "queries.py"],
 }
-EXAMPLE_TESTS = ["test_items.py", "test_accounts.py", "test_concurrency.py", "test_idempotency.py"]
+EXAMPLE_TESTS = ["test_items.py", "test_accounts.py", "test_concurrency.py", "test_transfer_retries.py"]
 EXAMPLE_MODELS = ("Item", "Account", "Transfer", "AuditEvent")
 EXAMPLE_SCHEMAS = (
     *("ItemCreate", "ItemUpdate", "Item", "ItemPage"),

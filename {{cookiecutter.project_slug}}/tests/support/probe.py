@@ -84,6 +84,7 @@ async def create_probe_row(body: NewProbeRow, session: SessionDep) -> ProbeRow:
 
 
 @router.patch("/{row_id}", responses=responses(Kind.CHANGE))
+@idempotent
 async def update_probe_row(row_id: RowId, body: ProbeChange, session: SessionDep) -> ProbeRow:
     changed = "name = coalesce(:name, name), n = coalesce(:n, n)"
     statement = f"UPDATE {TABLE} SET {changed} WHERE id = :id RETURNING {COLUMNS}"
@@ -95,7 +96,7 @@ async def delete_probe_row(row_id: RowId, session: SessionDep) -> None:
     one(await write(session, f"DELETE FROM {TABLE} WHERE id = :id RETURNING {COLUMNS}", id=row_id))
 
 
-# The schema's word on the replay header and a reused key, for the idempotent route above.
+# The schema's word on the replay header and a reused key, for the idempotent routes above.
 document(router)
 
 
