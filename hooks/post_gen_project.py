@@ -42,6 +42,7 @@ def owned_paths(answers: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
             "tests/jobs",
             "tests/support/workers.py",
             "tests/support/webhooks.py",
+            "tests/support/probe_kind.py",
             "deploy/kubernetes/worker.yaml",
         ],
     }

@@ -302,15 +302,40 @@ def remove_example(project: Path, package: str, driver: str) -> list[Path]:
     for path in deleted:
         path.unlink()
     api = src / "api" / "__init__.py"
-    replace(api, "from . import accounts, health, items\n", "from . import health\n")
-    replace(api, "(health.router, items.router, accounts.router)", "(health.router,)")
+    # `items` and `accounts` out of its import and `routers` (auth=jwt adds `me` to both).
+    example = r", (?:items|accounts)\b(?:\.router)?|\b(?:items|accounts)(?:\.router)?, "
+    kept = re.sub(example, "", api.read_text()).replace("(health.router)", "(health.router,)")
+    assert re.search(r"\b(items|accounts)\b", kept) is None, kept
+    api.write_text(kept)
     without_classes(src / "models.py", EXAMPLE_MODELS)
     without_classes(src / "schemas.py", EXAMPLE_SCHEMAS)
     conftest = project / "tests" / "conftest.py"
     tables = re.search(r"    return \(.*\"items\".*\)\n", conftest.read_text())
     assert tables, "conftest.py: no service_tables with items"
     replace(conftest, tables[0], '    return ("idempotency_keys",)\n')
-    return [*deleted, api, src / "models.py", src / "schemas.py", conftest]
+    edited = [api, src / "models.py", src / "schemas.py", conftest]
+    if (src / "jobs").is_dir():  # jobs=postgres: the example's kind of job
+        (src / "jobs" / "transfers.py").unlink()
+        deleted.append(src / "jobs" / "transfers.py")
+        kinds = src / "jobs" / "kinds.py"
+        replace(kinds, re.findall(r"KINDS = Kinds\(\[.+\]\)", kinds.read_text())[0], "KINDS = Kinds([])")
+        settings = src / "core" / "settings.py"
+        text = settings.read_text()
+        for block in (
+            r"    # Where a transfer\.completed job [^\n]*\n    transfer_webhook_url: [^\n]*\n",
+            r"    @field_validator\(\"transfer_webhook_url\".*?\n\n",
+        ):
+            [found] = re.findall(block, text, re.S)
+            text = text.replace(found, "")
+        settings.write_text(text)
+        edited += [kinds, settings]
+    scopes = src / "auth" / "scopes.py"
+    if scopes.exists():  # auth=jwt
+        entries = re.search(r"(?<=WRITE_SCOPES: dict\[str, str\] = \{)\n.*?(?=\})", scopes.read_text(), re.S)
+        assert entries, "auth/scopes.py: no WRITE_SCOPES with entries"
+        replace(scopes, entries[0], "")
+        edited.append(scopes)
+    return [*deleted, *edited]
 
 
 def statements(lines: list[str]) -> list[list[str]]:

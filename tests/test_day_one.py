@@ -3,6 +3,7 @@ database and address it serves; a field and a resource added as the baked README
 drift test fails until the driver's own tool writes the migration on the same local database; then
 ruff, format, mypy and the whole suite are green with no edit by hand."""
 
+import contextlib
 import re
 import signal
 import subprocess
@@ -34,14 +35,19 @@ LOCAL_DATABASE = re.compile(
 )
 
 
-@pytest.fixture(params=DRIVERS)
-def fresh(request: pytest.FixtureRequest) -> Iterator[tuple[Path, str]]:
-    driver = request.param
+@contextlib.contextmanager
+def fresh_bake(**answers: str) -> Iterator[Path]:
     # Not under pytest's tmp_path: any pytest that starts meanwhile makes /tmp/pytest-of-<user>
     # private again, and as root the embedded PostgreSQL's own user, which runs the binaries in the
     # project's .venv, could then not stop its servers.
     with tempfile.TemporaryDirectory(prefix="day-one-") as folder:
-        yield baked(Path(folder) / "bake", pythons.find(pythons.DEFAULT), db_driver=driver), driver
+        yield baked(Path(folder) / "bake", pythons.find(pythons.DEFAULT), **answers)
+
+
+@pytest.fixture(params=DRIVERS)
+def fresh(request: pytest.FixtureRequest) -> Iterator[tuple[Path, str]]:
+    with fresh_bake(db_driver=request.param) as project:
+        yield project, request.param
 
 
 def local_database(output: str, command: str) -> str:
@@ -132,10 +138,20 @@ def test_first_field_and_resource_as_the_readme_says(fresh: tuple[Path, str]) ->
     assert re.search(r"\b[0-9]+ passed", suite.stdout)
 
 
-def test_the_example_removed_as_the_readme_says(fresh: tuple[Path, str]) -> None:
+# Every driver on the default answers, and tokens with their scopes on one.
+REMOVALS = [*({"db_driver": driver} for driver in DRIVERS), {"db_driver": "asyncpg", "auth": "jwt"}]
+
+
+@pytest.fixture(params=REMOVALS, ids=lambda answers: "-".join(answers.values()))
+def fresh_answers(request: pytest.FixtureRequest) -> Iterator[tuple[Path, str]]:
+    with fresh_bake(**request.param) as project:
+        yield project, request.param["db_driver"]
+
+
+def test_the_example_removed_as_the_readme_says(fresh_answers: tuple[Path, str]) -> None:
     """What a team does first: the example out, as the README's steps say; the migration its
     driver's tool writes, mended as they say; then the checks and the whole suite green."""
-    project, driver = fresh
+    project, driver = fresh_answers
     package = project.name.replace("-", "_")
     steps = readme_steps(project, "Removing the example")
 

@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.core.settings import Settings, one_line
 from ..support.auth_plugin import without_auth_environment
 from ..support.auth_provider import SUITE, bearer
 from ..support.live import PathTo, StartApp
+from ..support.probe import PROBE_SCOPE
 from ..support.processes import SERVE
 
 
@@ -69,14 +70,16 @@ async def test_tokens_and_their_claims_never_reach_a_log_line(
 ) -> None:
     marker = "marker-subject-5678"
     tokens = [
-        SUITE.token(["items:write"], sub=marker),
+        SUITE.token([PROBE_SCOPE], sub=marker),
         SUITE.token(sub=marker, aud="elsewhere"),
         SUITE.token(sub=marker, exp=1),
     ]
     with caplog.at_level(logging.DEBUG):
         for token in tokens:
             await client.get(path_to("me"), headers=bearer(token))
-            await client.post(path_to("create_item"), json={"name": "logged-write"}, headers=bearer(token))
+            await client.post(
+                path_to("create_probe_row"), json={"name": "logged-write"}, headers=bearer(token)
+            )
         # A provider that cannot be reached is logged, without the token that was being checked.
         async with start_app(auth_issuer="http://127.0.0.1:9/realms/none", log_level="DEBUG") as down:
             assert (await down.get(path_to("me"), headers=bearer(tokens[0]))).status_code == 503

@@ -15,6 +15,7 @@ from ..support.live import PathTo, StartApp
 from ..support.processes import BIN
 
 TOKEN = BIN / "token"
+SCOPE = "notes:write"  # any scope: `token` mints what it is asked for
 SECRET = "a-development-secret-for-this-test"  # noqa: S105 (a test value)
 WEAK_KEY_REFUSAL = (
     "invalid setting SECRET_KEY: must be a random value of at least 32 characters,"
@@ -37,7 +38,7 @@ def token_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 async def test_a_development_token_is_accepted_without_a_provider(
     start_app: StartApp, path_to: PathTo
 ) -> None:
-    minted = await asyncio.to_thread(token_command, "--scope", "items:write", "--subject", "dev-7")
+    minted = await asyncio.to_thread(token_command, "--scope", SCOPE, "--subject", "dev-7")
     assert minted.returncode == 0, minted.stderr
     token = minted.stdout.strip()
 
@@ -47,13 +48,13 @@ async def test_a_development_token_is_accepted_without_a_provider(
         me = await client.get(path_to("me"), headers=bearer(token))
 
     assert me.status_code == 200
-    assert me.json() == {"subject": "dev-7", "scopes": ["items:write"], "roles": []}
+    assert me.json() == {"subject": "dev-7", "scopes": [SCOPE], "roles": []}
 
 
 async def test_a_development_token_is_refused_once_a_provider_is_set(
     start_app: StartApp, path_to: PathTo
 ) -> None:
-    token = (await asyncio.to_thread(token_command, "--scope", "items:write")).stdout.strip()
+    token = (await asyncio.to_thread(token_command, "--scope", SCOPE)).stdout.strip()
 
     async with start_app(secret_key=SECRET) as client:  # AUTH_ISSUER: the suite's provider
         response = await client.get(path_to("me"), headers=bearer(token))
@@ -63,7 +64,7 @@ async def test_a_development_token_is_refused_once_a_provider_is_set(
 
 
 async def test_another_secret_key_makes_other_tokens(start_app: StartApp, path_to: PathTo) -> None:
-    token = (await asyncio.to_thread(token_command, "--scope", "items:write")).stdout.strip()
+    token = (await asyncio.to_thread(token_command, "--scope", SCOPE)).stdout.strip()
 
     async with start_app(
         environment="development",
@@ -79,7 +80,7 @@ async def test_another_secret_key_makes_other_tokens(start_app: StartApp, path_t
 def test_token_is_refused_in_production_in_one_line() -> None:
     result = token_command(
         "--scope",
-        "items:write",
+        SCOPE,
         ENVIRONMENT="production",
         DATABASE_URL="postgresql://db/app",
         AUTH_ISSUER="https://login.example.com/realms/main",
@@ -112,7 +113,7 @@ def test_a_weak_secret_key_is_refused_in_one_line(weak: str) -> None:
 
 
 def test_token_refuses_the_example_secret_key_in_one_line() -> None:
-    result = token_command("--scope", "items:write", SECRET_KEY="change-me")  # noqa: S106 (the example)
+    result = token_command("--scope", SCOPE, SECRET_KEY="change-me")  # noqa: S106 (the example)
 
     assert result.returncode != 0
     assert result.stdout == ""

@@ -17,17 +17,18 @@ from {{ cookiecutter.package_name }}.auth.errors import InvalidToken, NotAuthent
 
 from ..support.auth_provider import SUITE, Provider, SigningKey, bearer
 from ..support.live import PathTo
+from ..support.probe import PROBE_SCOPE
 
 ReadWith = Callable[[dict[str, str]], Awaitable[Response]]
 
 
 @pytest.fixture
 def read_with(client: AsyncClient, path_to: PathTo) -> ReadWith:
-    """`await read_with(bearer(token))`: a page of items with those headers, a read that needs a valid
-    token and no scope."""
+    """`await read_with(bearer(token))`: a page of the probe's rows with those headers, a read that
+    needs a valid token and no scope."""
 
     async def read(headers: dict[str, str]) -> Response:
-        return await client.get(path_to("list_items"), params={"limit": 1}, headers=headers)
+        return await client.get(path_to("list_probe_rows"), params={"limit": 1}, headers=headers)
 
     return read
 
@@ -142,9 +143,11 @@ async def test_a_second_issuers_token_naming_a_known_kid_is_401(
 
 
 async def test_alg_none_is_401(client: AsyncClient, path_to: PathTo) -> None:
-    token = unsigned(SUITE.claims(["items:write"]), {"alg": "none", "typ": "JWT", "kid": SUITE.keys[0].kid})
+    token = unsigned(SUITE.claims([PROBE_SCOPE]), {"alg": "none", "typ": "JWT", "kid": SUITE.keys[0].kid})
 
-    response = await client.post(path_to("create_item"), json={"name": "unsigned"}, headers=bearer(token))
+    response = await client.post(
+        path_to("create_probe_row"), json={"name": "unsigned"}, headers=bearer(token)
+    )
 
     assert response.status_code == 401
     assert refused(response.json(), Reason.ALGORITHM)
@@ -158,9 +161,11 @@ async def test_hs256_signed_with_the_public_key_is_401(client: AsyncClient, path
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     forged_header = {"alg": "HS256", "typ": "JWT", "kid": SUITE.keys[0].kid}
-    token = forged(SUITE.claims(["items:write"]), forged_header, public_pem)
+    token = forged(SUITE.claims([PROBE_SCOPE]), forged_header, public_pem)
 
-    response = await client.post(path_to("create_item"), json={"name": "confused"}, headers=bearer(token))
+    response = await client.post(
+        path_to("create_probe_row"), json={"name": "confused"}, headers=bearer(token)
+    )
 
     assert response.status_code == 401
     assert refused(response.json(), Reason.ALGORITHM)

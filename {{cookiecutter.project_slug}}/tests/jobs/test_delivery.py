@@ -1,4 +1,4 @@
-"""A `transfer.completed` job posts to TRANSFER_WEBHOOK_URL at least once, never twice at a time:
+"""A job's webhook is posted at least once, never twice at a time:
 a worker killed mid-delivery leaves the job to another after JOBS_LEASE, SIGTERM lets the delivery
 in hand finish before the worker exits 0 (not ready meanwhile), two workers share a backlog without
 losing a job, and a worker that lost its database is not ready and runs jobs again once it is
@@ -8,13 +8,13 @@ import asyncio
 import signal
 
 from ..support.polling import eventually
+from ..support.probe_kind import KIND
 from ..support.protocols import Sql
 from ..support.proxy import proxy_to
 from ..support.webhooks import Receiver, receiving
 from ..support.workers import StartWorker, Worker, queued
 
 LEASE = "1"  # JOBS_LEASE, seconds
-KIND = "transfer.completed"
 
 
 async def done(live_sql: Sql, jobs: list[int]) -> bool:
@@ -38,28 +38,28 @@ async def test_a_job_whose_worker_died_mid_delivery_is_delivered_again_after_its
     start_worker: StartWorker, live_sql: Sql
 ) -> None:
     async with receiving() as receiver:
-        [job] = await queued(live_sql, 1)
+        [job] = await queued(live_sql, 1, url=receiver.url)
         receiver.holding.add(str(job))
-        first = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
+        first = await start_worker(JOBS_LEASE=LEASE)
 
         assert await eventually(lambda: in_hand(first, receiver, job), within=30), first.tail()
         first.process.send_signal(signal.SIGKILL)
         await first.exit_code()
         receiver.released.set()
-        second = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url, JOBS_LEASE=LEASE)
+        second = await start_worker(JOBS_LEASE=LEASE)
         assert await eventually(lambda: done(live_sql, [job]), within=30), second.tail()
 
     deliveries = [delivery for delivery in receiver.deliveries if delivery.key == str(job)]
     assert len(deliveries) == 2  # the same job, the same key: the receiver knows it for a repeat
     assert deliveries[0].body == deliveries[1].body
-    assert deliveries[0].body["event"] == "transfer.completed"
+    assert deliveries[0].body == {"event": KIND, "number": 1}
 
 
 async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorker, live_sql: Sql) -> None:
     async with receiving() as receiver:
-        [job] = await queued(live_sql, 1)
+        [job] = await queued(live_sql, 1, url=receiver.url)
         receiver.holding.add(str(job))
-        worker = await start_worker(TRANSFER_WEBHOOK_URL=receiver.url)
+        worker = await start_worker()
 
         assert await eventually(lambda: in_hand(worker, receiver, job), within=30), worker.tail()
         assert (await worker.get("/health/ready")).status_code == 200
@@ -85,8 +85,8 @@ async def test_sigterm_lets_the_delivery_in_hand_finish(start_worker: StartWorke
 
 async def test_two_workers_deliver_a_backlog_each_job_once(start_worker: StartWorker, live_sql: Sql) -> None:
     async with receiving() as receiver:
-        jobs = await queued(live_sql, 200)
-        workers = [await start_worker(TRANSFER_WEBHOOK_URL=receiver.url) for _ in range(2)]
+        jobs = await queued(live_sql, 200, url=receiver.url)
+        workers = [await start_worker() for _ in range(2)]
 
         async def all_done() -> bool:
             assert all(worker.running() for worker in workers), [worker.tail() for worker in workers]
@@ -103,10 +103,8 @@ async def test_a_worker_that_lost_its_database_runs_jobs_once_it_is_back(
     start_worker: StartWorker, live_sql: Sql, database_url: str
 ) -> None:
     async with proxy_to(database_url) as proxy, receiving() as receiver:
-        worker = await start_worker(
-            DATABASE_URL=proxy.url, TRANSFER_WEBHOOK_URL=receiver.url, DB_CONNECT_TIMEOUT="1"
-        )
-        first = await queued(live_sql, 1)
+        worker = await start_worker(DATABASE_URL=proxy.url, DB_CONNECT_TIMEOUT="1")
+        first = await queued(live_sql, 1, url=receiver.url)
         assert await eventually(lambda: done(live_sql, first), within=30), worker.tail()
 
         await proxy.cut()  # the network, or the server, goes: every connection drops, new ones are refused
@@ -116,7 +114,8 @@ async def test_a_worker_that_lost_its_database_runs_jobs_once_it_is_back(
             return any(line["message"].startswith("queue connection lost") for line in worker.lines())
 
         assert await eventually(noticed, within=30), worker.tail()
-        meanwhile = await queued(live_sql, 1)  # committed while the worker cannot reach the database
+        # Committed while the worker cannot reach the database.
+        meanwhile = await queued(live_sql, 1, url=receiver.url)
         await asyncio.sleep(0.5)  # a few attempts to reconnect, refused
         away = await worker.get("/health/ready")
         await proxy.restore()

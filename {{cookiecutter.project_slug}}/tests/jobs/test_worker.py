@@ -8,12 +8,9 @@ import signal
 from typing import Any
 
 from ..support.polling import eventually
+from ..support.probe_kind import KIND
 from ..support.protocols import Sql
 from ..support.workers import StartWorker, queued
-
-
-def transfer_payload(transfer_id: int) -> dict[str, int]:
-    return {"transfer_id": transfer_id, "from_account_id": 1, "to_account_id": 2, "amount_cents": 5}
 
 
 async def test_worker_runs_committed_jobs_parks_dead_ones_and_stops_on_sigterm(
@@ -23,15 +20,15 @@ async def test_worker_runs_committed_jobs_parks_dead_ones_and_stops_on_sigterm(
     subject = secrets.randbelow(10**9) + 10**9
     request_id = f"req-{secrets.token_hex(4)}"
     # A payload its kind refuses fails on every run: it must end dead, not lost, not retried forever.
-    [bad] = await queued(live_sql, payload={"transfer_id": "x"}, request_id=request_id)
-    [good] = await queued(live_sql, payload=transfer_payload(subject), request_id=request_id)
+    [bad] = await queued(live_sql, payload={"number": "x"}, request_id=request_id)
+    [good] = await queued(live_sql, payload={"number": subject}, request_id=request_id)
 
     def webhook_line() -> dict[str, Any] | None:
         return next(
             (
                 line
                 for line in worker.lines()
-                if line["message"] == "webhook transfer.completed" and line.get("job_id") == good
+                if line["message"] == f"webhook {KIND}" and line.get("job_id") == good
             ),
             None,
         )
@@ -43,11 +40,7 @@ async def test_worker_runs_committed_jobs_parks_dead_ones_and_stops_on_sigterm(
     assert await eventually(ran, within=30), worker.tail()
     line = webhook_line()
     assert line is not None
-    assert (line["kind"], line["subject"], line["request_id"]) == (
-        "transfer.completed",
-        str(subject),
-        request_id,
-    )
+    assert (line["kind"], line["subject"], line["request_id"]) == (KIND, str(subject), request_id)
 
     async def dead() -> bool:
         rows = await live_sql(f"SELECT status, attempts FROM pgqueuer WHERE id = {bad}")
@@ -59,15 +52,14 @@ async def test_worker_runs_committed_jobs_parks_dead_ones_and_stops_on_sigterm(
     failures = [line for line in worker.lines() if line["message"] == "job failed" and line["job_id"] == bad]
     assert [failure["attempt"] for failure in failures] == [1, 2]
 
-    kind = "transfer.completed"
     figures = await worker.figures()
     [(dead_rows,)] = await live_sql(
-        f"SELECT count(*) FROM pgqueuer WHERE status = 'failed' AND entrypoint = '{kind}'"
+        f"SELECT count(*) FROM pgqueuer WHERE status = 'failed' AND entrypoint = '{KIND}'"
     )
-    assert figures[("jobs_dead", kind)] == dead_rows >= 1
-    assert figures[("jobs_retries_total", kind)] == 1  # the first run of two; the last one is dead
-    assert figures[("job_run_seconds_count", kind)] >= 3  # two failed runs, the good job's done one
-    assert figures[("jobs_in_flight", kind)] == 0
+    assert figures[("jobs_dead", KIND)] == dead_rows >= 1
+    assert figures[("jobs_retries_total", KIND)] == 1  # the first run of two; the last one is dead
+    assert figures[("job_run_seconds_count", KIND)] >= 3  # two failed runs, the good job's done one
+    assert figures[("jobs_in_flight", KIND)] == 0
 
     worker.process.send_signal(signal.SIGTERM)
     assert await worker.exit_code() == 0

@@ -16,10 +16,12 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from {{ cookiecutter.package_name }}.auth.scopes import WRITE_SCOPES
 
+from .probe import PROBE_SCOPE
+
 AUDIENCE = "{{ cookiecutter.project_slug }}-tests"
 CONFIGURATION_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/protocol/openid-connect/certs"
-EVERY_SCOPE = sorted(WRITE_SCOPES.values())
+EVERY_SCOPE = sorted({*WRITE_SCOPES.values(), PROBE_SCOPE})
 RUN_TOKEN_LIFETIME = 6 * 3600  # seconds; longer than any run
 
 

@@ -1,18 +1,19 @@
 """The template's probe: a table of its own outside the service's schema, and routes on it through
 the driver's session, added to every app the tests start. The tests of how the service behaves (its
-faults, pool, logs, metrics, tracing) read, write and hold requests with it, not with the example,
-so they stay when the example goes."""
+faults, pool, logs, metrics, tracing, bad input, Idempotency-Keys, tokens and scopes) read, write and
+hold requests with it, not with the example, so they stay when the example goes."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, {% if cookiecutter.auth == "jwt" %}Security, {% endif %}status
+from fastapi import APIRouter, FastAPI, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from {{ cookiecutter.package_name }}.api.idempotency import document, idempotent
 from {{ cookiecutter.package_name }}.api.params import Limit, Offset
-from {{ cookiecutter.package_name }}.api.responses import Kind, {% if cookiecutter.auth == "jwt" %}error_responses, {% endif %}responses
+from {{ cookiecutter.package_name }}.api.responses import Kind, responses
 {%- if cookiecutter.auth == "jwt" %}
-from {{ cookiecutter.package_name }}.auth.deps import authorize
+from {{ cookiecutter.package_name }}.api.security import guarded
+from {{ cookiecutter.package_name }}.auth.scopes import WRITE_SCOPES
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.errors import NotFound
 from {{ cookiecutter.package_name }}.db import SessionDep
@@ -27,6 +28,10 @@ CREATE_TABLE = (
     " n integer NOT NULL DEFAULT 0)",
 )
 COLUMNS = "id, name, n"
+{%- if cookiecutter.auth == "jwt" %}
+# Its writes need a scope of their own, named in the service's table as a resource's is.
+PROBE_SCOPE = WRITE_SCOPES["test-probe"] = "test-probe:write"
+{%- endif %}
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Number = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
@@ -51,17 +56,7 @@ class ProbeRow(BaseModel):
     n: int
 
 
-{% if cookiecutter.auth == "jwt" -%}
-# A token, as every route of the service needs one (api/security.py); no scope, as the probe is no resource.
-router = APIRouter(
-    prefix="/test-probe/rows",
-    tags=["test-probe"],
-    dependencies=[Security(authorize)],
-    responses=error_responses(401, 503),
-)
-{%- else -%}
 router = APIRouter(prefix="/test-probe/rows", tags=["test-probe"])
-{%- endif %}
 
 
 @router.get("", responses=responses(Kind.LIST))
@@ -107,5 +102,9 @@ def one(found: list[dict[str, object]]) -> ProbeRow:
 
 
 def with_probe(app: FastAPI) -> FastAPI:
+{%- if cookiecutter.auth == "jwt" %}
+    app.include_router(guarded(router))  # a token for every route, the scope for its writes
+{%- else %}
     app.include_router(router)
+{%- endif %}
     return app

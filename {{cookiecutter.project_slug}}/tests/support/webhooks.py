@@ -1,6 +1,6 @@
 """A webhook receiver for the jobs' tests: a local HTTP server that records each delivery and
 answers 200, holding the deliveries of the keys in `holding` until `released` is set, so a test can
-hold a job in a worker's hands while other jobs (other tests' committed transfers) flow."""
+hold a job in a worker's hands while other jobs flow."""
 
 import asyncio
 import contextlib
@@ -56,7 +56,7 @@ async def receiving() -> AsyncIterator[Receiver]:
     receiver = Receiver()
     server = await asyncio.start_server(receiver.serve, "127.0.0.1", 0)
     host, port = server.sockets[0].getsockname()[:2]
-    receiver.url = f"http://{host}:{port}/hooks/transfers"
+    receiver.url = f"http://{host}:{port}/hooks"
     async with server:  # on leaving, waits for every delivery's connection to close
         try:
             yield receiver

@@ -1,5 +1,6 @@
-"""Workers in processes of their own, as `uv run worker` starts them, what they log and what their
-HTTP port (WORKER_PORT) answers: the `start_worker` fixture."""
+"""Workers in processes of their own, as `uv run worker` starts them (with the probe's kind of job
+added), what they log and what their HTTP port (WORKER_PORT) answers: the `start_worker` fixture,
+and `queued` jobs of the probe's kind."""
 
 import asyncio
 import json
@@ -16,10 +17,13 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from .probe_kind import KIND
 from .processes import BIN
 from .protocols import Sql
 
-WORKER = BIN / "worker"
+# The project's `worker`, with the probe's kind of job added (probe_kind.py), from the project's root.
+WORKER = [str(BIN / "python"), "-m", "tests.support.probe_kind"]
+ROOT = Path(__file__).parents[2]
 # Settings of every worker a test starts: short waits, so failures retry and leases run out quickly.
 QUICK = {
     "ENVIRONMENT": "test",
@@ -67,22 +71,29 @@ class Worker:
         return found
 
 
+def literal(value: dict[str, Any]) -> str:
+    return "'" + json.dumps(value).replace("'", "''") + "'"
+
+
 async def queued(
-    live_sql: Sql, jobs: int = 1, *, payload: dict[str, Any] | None = None, request_id: str | None = None
+    live_sql: Sql,
+    jobs: int = 1,
+    *,
+    url: str | None = None,
+    payload: dict[str, Any] | None = None,
+    request_id: str | None = None,
 ) -> list[int]:
-    """`jobs` committed transfer.completed jobs, as a committed transfer leaves its own, each with
-    `payload` (else a valid one of its own) and the enqueuing `request_id`; their ids."""
+    """`jobs` committed jobs of the probe's kind, as a committed change leaves its own, each with
+    `payload` (else its number in the batch, posted to `url`) and the enqueuing `request_id`; their ids."""
     if payload is None:
-        body = (
-            "json_build_object('transfer_id', n, 'from_account_id', 1, 'to_account_id', 2,"
-            " 'amount_cents', 5)::text"
-        )
+        posted_to = "" if url is None else f", 'url', '{url}'"
+        body = f"json_build_object('number', n{posted_to})::text"
     else:
-        body = "'" + json.dumps(payload).replace("'", "''") + "'"
-    headers = "NULL" if request_id is None else "'" + json.dumps({"request_id": request_id}) + "'"
+        body = literal(payload)
+    headers = "NULL" if request_id is None else literal({"request_id": request_id})
     rows = await live_sql(
         "INSERT INTO pgqueuer (priority, entrypoint, payload, headers, status)"
-        f" SELECT 0, 'transfer.completed', convert_to({body}, 'UTF8'), {headers}, 'queued'"
+        f" SELECT 0, '{KIND}', convert_to({body}, 'UTF8'), {headers}, 'queued'"
         f" FROM generate_series(1, {jobs}) AS n RETURNING id"
     )
     return [int(job_id) for (job_id,) in rows]
@@ -116,7 +127,7 @@ async def start_worker(database_url: str, logs_dir: Path) -> AsyncIterator[Start
         env = {**os.environ, "DATABASE_URL": database_url, "WORKER_PORT": str(port), **QUICK, **changes}
         with log.open("wb") as output:
             process = await asyncio.to_thread(
-                subprocess.Popen, [WORKER], env=env, stdout=output, stderr=subprocess.STDOUT
+                subprocess.Popen, WORKER, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
             )
         workers.append(Worker(process, log, port))
         return workers[-1]

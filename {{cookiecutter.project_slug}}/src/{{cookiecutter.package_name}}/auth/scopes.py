@@ -4,7 +4,7 @@ from fastapi.routing import APIRoute
 
 # The scope a write (POST, PUT, PATCH, DELETE) needs, by the first segment of the route's path.
 # Reads need a valid token and no scope. Name scopes here as the provider issues them.
-WRITE_SCOPES = {
+WRITE_SCOPES: dict[str, str] = {
     "items": "items:write",
     "accounts": "accounts:write",
     "transfers": "transfers:write",

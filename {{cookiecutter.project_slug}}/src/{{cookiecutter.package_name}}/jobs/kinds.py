@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..core.logs import REQUEST_ID
-from .handlers import notify_transfer_completed
-from .payloads import Payload, TransferCompleted
+from .payloads import Payload
+from .transfers import TransferCompleted, notify_transfer_completed
 
 if TYPE_CHECKING:
     import httpx
@@ -85,4 +85,5 @@ class Kinds:
         return model.model_validate(json.loads(payload or b"{}"))
 
 
+# One module per kind, holding its payload and handler (transfers.py: the example's).
 KINDS = Kinds([Kind("transfer.completed", TransferCompleted, notify_transfer_completed)])

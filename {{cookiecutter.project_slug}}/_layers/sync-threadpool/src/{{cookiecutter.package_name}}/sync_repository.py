@@ -22,7 +22,7 @@ from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db.sqlalchemy_engine import sqlstate
 {%- if cookiecutter.jobs == "postgres" %}
 from .jobs.enqueue import enqueue
-from .jobs.payloads import TransferCompleted
+from .jobs.transfers import TransferCompleted
 {%- endif %}
 from .models import Account, AuditEvent, Item, Transfer
 

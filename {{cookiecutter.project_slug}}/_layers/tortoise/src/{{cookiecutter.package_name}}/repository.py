@@ -24,7 +24,7 @@ from .db import sqlstate
 from .db.tortoise_config import CONNECTION
 {%- if cookiecutter.jobs == "postgres" %}
 from .jobs.enqueue import enqueue
-from .jobs.payloads import TransferCompleted
+from .jobs.transfers import TransferCompleted
 {%- endif %}
 from .models import Account, AuditEvent, Item, Transfer
 
