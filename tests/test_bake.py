@@ -190,6 +190,17 @@ def test_ruff_passes(baked: tuple[Path, dict[str, Any]]) -> None:
     assert formatting.returncode == 0, formatting.stdout + formatting.stderr
 
 
+def test_data_access_uses_the_session_it_is_given(baked: tuple[Path, dict[str, Any]]) -> None:
+    """A data-access function that leaves `session` unused reaches a connection by some other way
+    (Tortoise's by-name lookup, say), which a caller holding a transaction would not expect."""
+    project, context = baked
+    package = project / "src" / context["package_name"]
+    names = ("repository.py", "sync_repository.py", "idempotency_store.py")
+    modules = [str(package / name) for name in names if (package / name).exists()]
+    check = run("ruff", "check", "--no-cache", "--select", "ARG001", *modules, cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_dockerfile_lints(baked: tuple[Path, dict[str, Any]]) -> None:
     project, context = baked
     if context["use_docker"] != "yes":

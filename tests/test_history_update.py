@@ -25,11 +25,19 @@ BEFORE_RELEASES = "ab7a291470dbcb9f2ca74c08273c44e221f5fe65"
 TOOLS = ["cruft", "copier"]
 # The CHANGELOG's manual steps between a base and HEAD that reach the team's day-one code, made as a
 # team makes them after the update: (file, old, new).
+# Tortoise's writes of several statements open their transaction on the session they are given.
+TORTOISE_TRANSACTION = (
+    "src/orders_service/repository.py",
+    "in_transaction(CONNECTION)",
+    "transaction(session)",
+)
 MANUAL_STEPS = {
     BEFORE_RELEASES: [
         ("src/orders_service/schemas.py", "class Tag(Orm):", "class Tag(ReadFromModel):"),
         ("src/orders_service/schemas.py", "class TagCreate(BaseModel):", "class TagCreate(RequestBody):"),
+        TORTOISE_TRANSACTION,
     ],
+    "2026.12.0": [TORTOISE_TRANSACTION],
 }
 # Files the template moved between a base and HEAD: the team's edit of one meets the update at its
 # new path, where a conflict is still in a file the team edited.

@@ -2,8 +2,8 @@
 own suite green (in parallel, in random order) on a named PostgreSQL server and on the embedded
 default, served by `serve` until SIGTERM stops it, and a client generated from its OpenAPI schema
 built, type-checked and talking to it. The default driver on every other Python the prompt offers
-that this machine has. Each driver baked with auth=jwt too: type-checked, its suite green on the
-named server. Every command is bounded: a hang fails, it never stalls CI."""
+that this machine has. Each driver baked with auth=jwt and jobs=none too: type-checked, its suite
+green on the named server. Every command is bounded: a hang fails, it never stalls CI."""
 
 import json
 import os
@@ -123,12 +123,12 @@ def project(request: pytest.FixtureRequest, workspace: Path) -> Path:
 
 
 # With auth=jwt the suite adds its own identity provider and the token checks; the rest of the
-# variant's behaviour is covered above, so one run on the named server is enough.
+# variant's behaviour is covered above, so one run on the named server is enough. Without jobs too
+# (the other answer of each): the day-one removal test runs auth=jwt with jobs on asyncpg.
 @pytest.fixture(scope="module", params=DRIVERS)
 def jwt_project(request: pytest.FixtureRequest, workspace: Path) -> Path:
-    return baked(
-        workspace / f"{request.param}-jwt", pythons.find(pythons.DEFAULT), db_driver=request.param, auth="jwt"
-    )
+    python = pythons.find(pythons.DEFAULT)
+    return baked(workspace / f"{request.param}-jwt", python, db_driver=request.param, auth="jwt", jobs="none")
 
 
 def package_of(project: Path) -> str:

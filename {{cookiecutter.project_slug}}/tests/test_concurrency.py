@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from .support.committed_rows import delete_accounts
 from .support.live import PathTo, StartApp
 from .support.protocols import Sql
+from .test_accounts import delete_accounts
 
 ACCOUNTS = 4
 OPENING_CENTS = 10_000

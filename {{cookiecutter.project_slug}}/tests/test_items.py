@@ -219,33 +219,6 @@ async def test_bulk_size_is_bounded(client: AsyncClient, path_to: PathTo, size: 
     assert (await client.post(path_to("create_items"), json=body)).status_code == 422
 
 
-# Each write with a body: its method, path parameters, a body it accepts but for one field it does
-# not name, and where that field is (test_bad_input.py holds the same for the probe).
-UNKNOWN_FIELDS: dict[str, tuple[str, dict[str, Any], Any, list[str | int]]] = {
-    "create_item": ("POST", {}, {"name": "widget", "price": "9.99"}, ["body", "price"]),
-    "create_items": ("POST", {}, [{"name": "widget"}, {"name": "lamp", "cost": 1}], ["body", 1, "cost"]),
-    "update_item": ("PATCH", {"item_id": 1}, {"name": "widget", "nmae": "lamp"}, ["body", "nmae"]),
-}
-
-
-@pytest.mark.parametrize(("route", "request_"), UNKNOWN_FIELDS.items(), ids=UNKNOWN_FIELDS.keys())
-async def test_an_unknown_field_is_422_naming_it(
-    client: AsyncClient,
-    path_to: PathTo,
-    route: str,
-    request_: tuple[str, dict[str, Any], Any, list[str | int]],
-) -> None:
-    method, params, body, where = request_
-
-    response = await client.request(method, path_to(route, **params), json=body)
-
-    assert response.status_code == 422
-    assert response.json() == {
-        "code": INVALID_REQUEST,
-        "detail": [{"loc": where, "msg": ANY, "type": "extra_forbidden"}],
-    }
-
-
 @pytest.mark.parametrize("value", HOSTILE_STRINGS, ids=repr)
 async def test_hostile_names_are_4xx(client: AsyncClient, path_to: PathTo, value: Any) -> None:
     response = await client.post(path_to("create_item"), json={"name": value})

@@ -11,17 +11,19 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from .support.committed_rows import delete_accounts
 from .support.live import PathTo
 from .support.protocols import Sql
+from .test_accounts import delete_accounts
 
 KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 OpenAccount = Callable[[int], Awaitable[int]]
+New = Callable[[], str]  # a new key at each call
+Send = Callable[[dict[str, Any], str | None], Awaitable[Response]]
 
 
 @pytest.fixture
-async def keys(live_sql: Sql) -> AsyncIterator[Callable[[], str]]:
+async def keys(live_sql: Sql) -> AsyncIterator[New]:
     """New keys for the test; every key row the test left behind is removed after it."""
     prefix = f"test-{uuid.uuid4()}"
     made = iter(range(1_000_000))
@@ -59,26 +61,26 @@ async def transfers_from(live_sql: Sql, account_id: int) -> int:
     return int(count)
 
 
-def transfer(
-    client: AsyncClient, path_to: PathTo, body: dict[str, Any], key: str | None
-) -> Awaitable[Response]:
-    headers = {KEY: key} if key is not None else {}
-    return client.post(path_to("create_transfer"), json=body, headers=headers)
+@pytest.fixture
+def send(live_client: AsyncClient, path_to: PathTo) -> Send:
+    """`await send(body, key)`: a transfer asked for with that Idempotency-Key (None: without one)."""
+
+    def post(body: dict[str, Any], key: str | None) -> Awaitable[Response]:
+        headers = {KEY: key} if key is not None else {}
+        return live_client.post(path_to("create_transfer"), json=body, headers=headers)
+
+    return post
 
 
 async def test_a_repeat_gets_the_first_answer_and_moves_money_once(
-    live_client: AsyncClient,
-    open_account: OpenAccount,
-    keys: Callable[[], str],
-    live_sql: Sql,
-    path_to: PathTo,
+    open_account: OpenAccount, keys: New, send: Send, live_sql: Sql
 ) -> None:
     source, target = await open_account(1000), await open_account(0)
     body = {"from_account_id": source, "to_account_id": target, "amount_cents": 300}
     key = keys()
 
-    first = await transfer(live_client, path_to, body, key)
-    again = await transfer(live_client, path_to, body, key)
+    first = await send(body, key)
+    again = await send(body, key)
 
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
@@ -89,17 +91,13 @@ async def test_a_repeat_gets_the_first_answer_and_moves_money_once(
 
 
 async def test_ten_at_once_with_one_key_move_money_once(
-    live_client: AsyncClient,
-    open_account: OpenAccount,
-    keys: Callable[[], str],
-    live_sql: Sql,
-    path_to: PathTo,
+    open_account: OpenAccount, keys: New, send: Send, live_sql: Sql
 ) -> None:
     source, target = await open_account(1000), await open_account(0)
     body = {"from_account_id": source, "to_account_id": target, "amount_cents": 100}
     key = keys()
 
-    answers = await asyncio.gather(*(transfer(live_client, path_to, body, key) for _ in range(10)))
+    answers = await asyncio.gather(*(send(body, key) for _ in range(10)))
 
     assert [answer.status_code for answer in answers] == [201] * 10, [a.text for a in answers][:3]
     assert {answer.json()["id"] for answer in answers} == {answers[0].json()["id"]}
@@ -109,11 +107,7 @@ async def test_ten_at_once_with_one_key_move_money_once(
 
 
 async def test_a_refusal_is_kept_and_repeated(
-    live_client: AsyncClient,
-    open_account: OpenAccount,
-    keys: Callable[[], str],
-    live_sql: Sql,
-    path_to: PathTo,
+    open_account: OpenAccount, keys: New, send: Send, live_sql: Sql
 ) -> None:
     """The answer kept is the first one, not the request run again: after the source is topped up,
     the repeat still says insufficient funds, and moves nothing."""
@@ -121,10 +115,10 @@ async def test_a_refusal_is_kept_and_repeated(
     body = {"from_account_id": source, "to_account_id": target, "amount_cents": 500}
     key = keys()
 
-    first = await transfer(live_client, path_to, body, key)
+    first = await send(body, key)
     top_up = {"from_account_id": bank, "to_account_id": source, "amount_cents": 1000}
-    assert (await transfer(live_client, path_to, top_up, None)).status_code == 201
-    again = await transfer(live_client, path_to, body, key)
+    assert (await send(top_up, None)).status_code == 201
+    again = await send(body, key)
 
     assert (first.status_code, again.status_code) == (409, 409)
     assert first.json()["code"] == "insufficient_funds"
@@ -142,7 +136,7 @@ async def test_a_refusal_is_kept_and_repeated(
     ],
 )
 async def test_every_create_is_done_once_per_key(
-    route: str, body: Any, live_client: AsyncClient, keys: Callable[[], str], live_sql: Sql, path_to: PathTo
+    route: str, body: Any, live_client: AsyncClient, keys: New, live_sql: Sql, path_to: PathTo
 ) -> None:
     key = keys()
     try:

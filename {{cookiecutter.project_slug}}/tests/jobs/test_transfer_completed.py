@@ -7,13 +7,13 @@ import signal
 import httpx
 
 {% if cookiecutter.auth == "jwt" %}from ..support.auth_provider import caller_headers
-{% endif %}from ..support.committed_rows import delete_accounts
-from ..support.live import PathTo
+{% endif %}from ..support.live import PathTo
 from ..support.polling import eventually
 from ..support.protocols import Sql
 from ..support.serving import serving
 from ..support.webhooks import receiving
 from ..support.workers import StartWorker
+from ..test_accounts import delete_accounts
 
 
 async def test_a_transfer_answered_201_is_delivered_though_its_process_was_killed_at_once(

@@ -11,10 +11,10 @@ pytest_plugins = [
     # The suite's identity provider: a real HTTP server, its keys made for this run.
     "tests.support.auth_plugin",
 {%- endif %}
+    # `pgbouncer_url`: a real PgBouncer in front of the test database.
+    "tests.support.pgbouncer",
 {%- if cookiecutter.jobs == "postgres" %}
     # `start_worker`: the project's worker in a process of its own.
     "tests.support.workers",
-    # `pgbouncer_url`: a real PgBouncer in front of the test database.
-    "tests.support.pgbouncer",
 {%- endif %}
 ]

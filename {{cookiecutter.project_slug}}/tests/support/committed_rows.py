@@ -1,5 +1,5 @@
 """Committed rows, for the tests whose app has a pool of its own and commits for real: a probe row
-made for a block, another session's lock on a row (to keep a request waiting), accounts removed after."""
+made for a block, and another session's lock on a row (to keep a request waiting)."""
 
 import asyncio
 import contextlib
@@ -36,12 +36,3 @@ async def row_locked(live_sql: Sql, table: str, row_id: int) -> AsyncIterator[No
         await live_sql(f"SELECT pg_cancel_backend(pid) FROM ({sleeping}) AS holders")
         with contextlib.suppress(Exception):  # the holder's statement ends "canceled", as intended
             await holder
-
-
-async def delete_accounts(live_sql: Sql, ids: list[int]) -> None:
-    """Remove committed accounts with their transfers and audit events (children first)."""
-    listed = ", ".join(str(int(id_)) for id_ in ids)
-    theirs = f"from_account_id IN ({listed}) OR to_account_id IN ({listed})"
-    await live_sql(f"DELETE FROM audit_events WHERE subject_id IN (SELECT id FROM transfers WHERE {theirs})")
-    await live_sql(f"DELETE FROM transfers WHERE {theirs}")
-    await live_sql(f"DELETE FROM accounts WHERE id IN ({listed})")

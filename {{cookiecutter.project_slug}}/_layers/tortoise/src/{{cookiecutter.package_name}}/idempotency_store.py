@@ -4,10 +4,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from .core.idempotency import Answer, Claim, Kept
-from .db.tortoise_config import CONNECTION
+from .db.tortoise_internals import transaction
 
 # The claim inserts the key, or takes over one that expired; a row another transaction holds makes
 # it wait for that one to end. The lock then reads the row as committed, or as this one just wrote it.
@@ -28,7 +27,7 @@ class KeyedTransaction:
     """One transaction holding a key's row: the claim, the work and the answer commit together."""
 
     def __init__(self, connection: BaseDBAsyncClient) -> None:
-        # The work's too: its in_transaction() blocks are SAVEPOINTs in this one.
+        # The work's too: its transaction() blocks are SAVEPOINTs in this one.
         self.session = connection
 
     async def claim(self, claim: Claim) -> Kept | None:
@@ -49,5 +48,5 @@ class KeyedTransaction:
 async def keyed_transaction(session: BaseDBAsyncClient) -> AsyncIterator[KeyedTransaction]:
     """A transaction (a SAVEPOINT inside one already open), committed when the block ends, in which
     a refusal the work raises undoes the work's own writes and leaves the key's row to keep it."""
-    async with in_transaction(CONNECTION) as connection:
+    async with transaction(session) as connection:
         yield KeyedTransaction(connection)

@@ -1,11 +1,9 @@
 """Data access, written for Tortoise ORM; routes call these and nothing lower.
 
-`session` is the request's connection (see db.get_db). Writes of several statements run in
-`in_transaction()`, which opens on that same connection: a transaction of its own from the pool, or
-a savepoint when one is already open (an Idempotency-Key's, or the tests' rolled-back one), so a
-failed write never aborts an outer transaction. A write of one statement runs alone
-(`one_statement`). The functions that open their own transaction leave `session` unused: Tortoise
-opens one by connection name, in the request's context, which `session` belongs to.
+`session` is the request's connection (see db.get_db), or an Idempotency-Key's transaction. Writes
+of several statements run in `transaction(session)`: a transaction of its own from the pool, or a
+savepoint when `session` is one already (a key's, or the tests' rolled-back one), so a failed write
+never aborts an outer transaction. A write of one statement runs alone (`one_statement`).
 """
 
 from collections.abc import Sequence
@@ -16,12 +14,11 @@ from tortoise.backends.asyncpg.client import TransactionWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from . import schemas
 from .core.errors import UNIQUE_VIOLATION, Conflict, InsufficientFunds, NotFound
 from .db import sqlstate
-from .db.tortoise_config import CONNECTION
+from .db.tortoise_internals import transaction
 {%- if cookiecutter.jobs == "postgres" %}
 from .jobs.enqueue import enqueue
 from .jobs.transfers import TransferCompleted
@@ -34,7 +31,7 @@ def one_statement(session: BaseDBAsyncClient) -> AbstractAsyncContextManager[Bas
     trip; BEGIN and COMMIT around it would be two more, for nothing); or, when `session` is a
     transaction already (an Idempotency-Key's), in a savepoint, so its failure leaves that one usable."""
     if isinstance(session, TransactionWrapper):
-        return in_transaction(CONNECTION)
+        return transaction(session)
     return nullcontext(session)
 
 
@@ -56,7 +53,7 @@ async def create_items(session: BaseDBAsyncClient, data: Sequence[schemas.ItemCr
     """All or nothing, in one batched INSERT (bulk_create pipelines the rows through executemany)."""
     names = [entry.name for entry in data]
     try:
-        async with in_transaction(CONNECTION) as connection:
+        async with transaction(session) as connection:
             await Item.bulk_create([Item(**entry.model_dump()) for entry in data], using_db=connection)
             # executemany returns no rows, so the new ids and timestamps are read back by the unique
             # names, inside the same transaction: one more query whatever the batch size.
@@ -79,7 +76,7 @@ async def list_items(session: BaseDBAsyncClient, *, limit: int, offset: int) -> 
 
 async def update_item(session: BaseDBAsyncClient, item_id: int, changes: dict[str, Any]) -> Item:
     try:
-        async with in_transaction(CONNECTION) as connection:
+        async with transaction(session) as connection:
             item = await Item.select_for_update(using_db=connection).get_or_none(id=item_id)
             if item is None:
                 raise NotFound("Item not found.")
@@ -113,7 +110,7 @@ async def get_account(session: BaseDBAsyncClient, account_id: int) -> Account:
 async def transfer(session: BaseDBAsyncClient, data: schemas.TransferCreate) -> Transfer:
     """Move money in one transaction; both rows are locked in id order, so two opposite transfers
     queue behind each other instead of deadlocking."""
-    async with in_transaction(CONNECTION) as connection:
+    async with transaction(session) as connection:
         locked = (
             await Account.select_for_update(using_db=connection)
             .filter(id__in=[data.from_account_id, data.to_account_id])

@@ -1,4 +1,4 @@
-"""The probe's statements (probe.py) on this driver's session. A write runs in `in_transaction()`,
+"""The probe's statements (probe.py) on this driver's session. A write runs in `transaction()`,
 as the repository's writes do: its own transaction, or a savepoint inside one already open (the
 tests' rolled-back one), which a refused statement then leaves usable."""
 
@@ -6,9 +6,8 @@ import re
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
-from {{ cookiecutter.package_name }}.db.tortoise_config import CONNECTION
+from {{ cookiecutter.package_name }}.db.tortoise_internals import transaction
 
 
 def numbered(statement: str, values: dict[str, Any]) -> str:
@@ -23,7 +22,6 @@ async def read(session: BaseDBAsyncClient, statement: str, **values: Any) -> lis
 
 
 async def write(session: BaseDBAsyncClient, statement: str, **values: Any) -> list[dict[str, Any]]:
-    # `session` unused: Tortoise opens the transaction by connection name, in the request's context.
-    async with in_transaction(CONNECTION) as connection:
+    async with transaction(session) as connection:
         found = await connection.execute_query_dict(numbered(statement, values), list(values.values()))
     return [dict(row) for row in found]

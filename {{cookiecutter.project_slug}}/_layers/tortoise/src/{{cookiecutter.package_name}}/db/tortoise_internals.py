@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.contrib.fastapi import RegisterTortoise
 
@@ -28,7 +28,12 @@ FENCED: Final[dict[str, tuple[str, ...]]] = {
     "tortoise.context": ("_current_context",),
     "tortoise.contrib.fastapi.RegisterTortoise": ("_enable_global_fallback",),  # a constructor keyword
     "tortoise.backends.asyncpg.client.AsyncpgDBClient": ("_pool", "_pool_init_lock", *CLIENT_OVERRIDES),
-    "tortoise.backends.asyncpg.client.TransactionWrapper": ("_parent", "_connection", "_finalized"),
+    "tortoise.backends.asyncpg.client.TransactionWrapper": (
+        "_parent",
+        "_connection",
+        "_finalized",
+        "_in_transaction",
+    ),
 }
 
 
@@ -53,6 +58,12 @@ def register(config: dict[str, Any]) -> RegisterTortoise:
     """Tortoise registered for an app's lifetime, in the context current when it starts."""
     # No global fallback: only one app per process may set it (tests start several); db.get_db sets ours.
     return RegisterTortoise(config=config, _enable_global_fallback=False)
+
+
+def transaction(session: BaseDBAsyncClient) -> TransactionContext:
+    """A transaction on `session`, a SAVEPOINT when it is one already: what in_transaction() opens,
+    opened on the connection the caller was given rather than on one it looks up by name."""
+    return session._in_transaction()
 
 
 def pool(client: BaseDBAsyncClient) -> Any:

@@ -1,4 +1,4 @@
-"""Enqueue a job on the caller's connection, inside its `in_transaction()` block."""
+"""Enqueue a job on the caller's connection, inside its `transaction()` block."""
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
