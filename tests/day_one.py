@@ -158,7 +158,7 @@ TORTOISE_REPOSITORY = """
 
 async def create_tag(session: BaseDBAsyncClient, data: schemas.TagCreate) -> Tag:
     try:
-        async with transaction(session) as connection:
+        async with one_statement(session) as connection:
             return await Tag.create(**data.model_dump(), using_db=connection)
     except IntegrityError as error:
         if sqlstate(error) == UNIQUE_VIOLATION:
