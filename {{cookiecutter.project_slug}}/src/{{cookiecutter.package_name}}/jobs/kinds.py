@@ -85,5 +85,5 @@ class Kinds:
         return model.model_validate(json.loads(payload or b"{}"))
 
 
-# One module per kind, holding its payload and handler (transfers.py: the example's).
+# Each kind's payload and handler live in a module of their own, named for the kind.
 KINDS = Kinds([Kind("transfer.completed", TransferCompleted, notify_transfer_completed)])
